@@ -1,0 +1,615 @@
+package emulator_test
+
+// This file is the contract harness: every HTTP exchange the tests make goes
+// through validatingTransport, which checks the request and the response with
+// kin-openapi against the OpenAPI contracts in shared/openapi:
+//
+//   - /api/v2/scripts...   invocable-scripts.yml (paths under server /api/v2)
+//   - /api/v2/functions... managed-functions.yml (paths under server /api/v2)
+//   - /api/v2/orgs, /ping  ref-cloud.yml (only those two paths are taken)
+//
+// Two exceptions are allowed, each recognised narrowly:
+//
+//  1. GET /scripts answering 400 with the Cloud gateway's body
+//     {"code":3,"message":"parsing field ...","details":[]}. The contract's own
+//     example for that response breaks the contract's own Error schema (code
+//     must be a string); the emulator reproduces the example.
+//  2. /functions/{id}/invoke answering text/csv to a request whose Accept asks
+//     for CSV: the functions contract declares only application/json, but the
+//     functions-era docs asked for CSV and the emulator gives it (see doc.go).
+//
+// Responses with a status the operation does not list must match its
+// "default" response; with no default they fail (IncludeResponseStatus).
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/emulator"
+)
+
+// openAPIDirEnv overrides where the contracts are read from.
+const openAPIDirEnv = "INFLUXDB_OPENAPI_DIR"
+
+func openAPIDir() string {
+	if d := os.Getenv(openAPIDirEnv); d != "" {
+		return d
+	}
+	// shared/ sits beside the repository checkout, here and in CI.
+	return filepath.Join("..", "..", "..", "shared", "openapi")
+}
+
+type contractSet struct {
+	scripts   routers.Router
+	functions routers.Router
+	cloud     routers.Router
+}
+
+var (
+	contractsOnce sync.Once
+	contracts     *contractSet
+	contractsErr  error
+
+	// validatedExchanges counts exchanges whose response was checked
+	// against a contract; TestMain fails a full run that checked none.
+	validatedExchanges atomic.Int64
+	harnessUsed        atomic.Bool
+)
+
+// requireContracts loads the contracts once, failing (never skipping) the
+// test when they are missing.
+func requireContracts(t testing.TB) *contractSet {
+	t.Helper()
+	contractsOnce.Do(func() { contracts, contractsErr = loadContracts(openAPIDir()) })
+	if contractsErr != nil {
+		t.Fatalf("the OpenAPI contracts are required test data and could not be loaded: %v\n"+
+			"They are expected in %s (shared/openapi beside the repository checkout); "+
+			"set %s to the directory that holds invocable-scripts.yml, managed-functions.yml and ref-cloud.yml.",
+			contractsErr, openAPIDir(), openAPIDirEnv)
+	}
+	return contracts
+}
+
+func loadContracts(dir string) (*contractSet, error) {
+	// Examples are not validated: one example in invocable-scripts.yml
+	// (the gateway-shaped 400) breaks its own schema.
+	opts := []openapi3.ValidationOption{openapi3.DisableExamplesValidation()}
+	underAPIv2 := func(file string) (routers.Router, error) {
+		doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(dir, file))
+		if err != nil {
+			return nil, fmt.Errorf("loading %s: %w", file, err)
+		}
+		if len(doc.Servers) != 1 || doc.Servers[0].URL != "/api/v2" {
+			return nil, fmt.Errorf("%s: expected the single server /api/v2", file)
+		}
+		// kin-openapi cannot match a relative server URL, so the in-memory
+		// copy drops it and routerFor strips /api/v2 from request paths.
+		doc.Servers = nil
+		r, err := legacy.NewRouter(doc, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		return r, nil
+	}
+	var cs contractSet
+	var err error
+	if cs.scripts, err = underAPIv2("invocable-scripts.yml"); err != nil {
+		return nil, err
+	}
+	if cs.functions, err = underAPIv2("managed-functions.yml"); err != nil {
+		return nil, err
+	}
+
+	// ref-cloud.yml as a whole does not validate (its info has no version,
+	// and unrelated operations have invalid defaults), so a new in-memory
+	// document takes just the two paths the emulator serves from it.
+	ref, err := openapi3.NewLoader().LoadFromFile(filepath.Join(dir, "ref-cloud.yml"))
+	if err != nil {
+		return nil, fmt.Errorf("loading ref-cloud.yml: %w", err)
+	}
+	mini := &openapi3.T{
+		OpenAPI:    ref.OpenAPI,
+		Info:       &openapi3.Info{Title: "ref-cloud subset", Version: "0"},
+		Paths:      openapi3.NewPaths(),
+		Components: &openapi3.Components{SecuritySchemes: ref.Components.SecuritySchemes},
+	}
+	for _, p := range []string{"/api/v2/orgs", "/ping"} {
+		item := ref.Paths.Value(p)
+		if item == nil {
+			return nil, fmt.Errorf("ref-cloud.yml has no path %s", p)
+		}
+		copied := *item
+		copied.Servers = nil // /ping declares server "", which kin-openapi rejects
+		for _, op := range copied.Operations() {
+			op.Servers = nil
+		}
+		mini.Paths.Set(p, &copied)
+	}
+	if cs.cloud, err = legacy.NewRouter(mini, opts...); err != nil {
+		return nil, fmt.Errorf("ref-cloud.yml subset: %w", err)
+	}
+	return &cs, nil
+}
+
+// routerFor picks the contract for a request path and the path to look up in it.
+func (cs *contractSet) routerFor(path string) (routers.Router, string) {
+	switch {
+	case path == "/api/v2/scripts" || strings.HasPrefix(path, "/api/v2/scripts/"),
+		path == "/api/v2/functions" || strings.HasPrefix(path, "/api/v2/functions/"):
+		rest := strings.TrimPrefix(path, "/api/v2")
+		if strings.HasPrefix(rest, "/scripts") {
+			return cs.scripts, rest
+		}
+		return cs.functions, rest
+	case path == "/api/v2/orgs" || path == "/ping":
+		return cs.cloud, path
+	}
+	return nil, path
+}
+
+// expectation is attached to a request's context by the test that sends it.
+type expectation struct {
+	// invalidRequest: the test deliberately breaks the request contract; the
+	// validator must agree that it does.
+	invalidRequest bool
+	// uncontracted: the path or method is in no contract (routing tests);
+	// the validator must agree that it is not.
+	uncontracted bool
+}
+
+type expectationKey struct{}
+
+func withExpectation(ctx context.Context, e expectation) context.Context {
+	return context.WithValue(ctx, expectationKey{}, e)
+}
+
+// validatingTransport validates every exchange and reports violations on t.
+type validatingTransport struct {
+	t    testing.TB
+	base http.RoundTripper
+	cs   *contractSet
+	// validated, if set, counts the responses checked against a contract.
+	validated *atomic.Int64
+}
+
+func (vt *validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	exp, _ := req.Context().Value(expectationKey{}).(expectation)
+	var reqBody []byte
+	if req.Body != nil {
+		var err error
+		if reqBody, err = io.ReadAll(req.Body); err != nil {
+			return nil, err
+		}
+		req.Body.Close()
+	}
+	out := req.Clone(req.Context())
+	out.Body = io.NopCloser(bytes.NewReader(reqBody))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(reqBody)), nil }
+
+	what := req.Method + " " + req.URL.RequestURI()
+	router, routePath := vt.cs.routerFor(req.URL.Path)
+	var route *routers.Route
+	var pathParams map[string]string
+	routeErr := fmt.Errorf("no contract covers %s", req.URL.Path)
+	if router != nil {
+		vreq := req.Clone(req.Context())
+		vreq.URL.Path, vreq.URL.RawPath = routePath, ""
+		route, pathParams, routeErr = router.FindRoute(vreq)
+	}
+	switch {
+	case exp.uncontracted && routeErr == nil:
+		vt.t.Errorf("contract: %s was marked uncontracted, but operation %s covers it", what, route.Operation.OperationID)
+		route = nil
+	case !exp.uncontracted && routeErr != nil:
+		vt.t.Errorf("contract: %s matches no operation: %v", what, routeErr)
+	}
+
+	var input *openapi3filter.RequestValidationInput
+	if route != nil {
+		vreq := req.Clone(req.Context())
+		vreq.URL.Path, vreq.URL.RawPath = routePath, ""
+		vreq.Body = io.NopCloser(bytes.NewReader(reqBody))
+		input = &openapi3filter.RequestValidationInput{
+			Request: vreq, PathParams: pathParams, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		}
+		err := openapi3filter.ValidateRequest(req.Context(), input)
+		switch {
+		case exp.invalidRequest && err == nil:
+			vt.t.Errorf("contract: %s was meant to break the request contract of %s, but it validates", what, route.Operation.OperationID)
+		case !exp.invalidRequest && err != nil:
+			vt.t.Errorf("contract: request %s breaks %s: %v", what, route.Operation.OperationID, err)
+		}
+	}
+
+	resp, err := vt.base.RoundTrip(out)
+	if err != nil {
+		return nil, err
+	}
+	respBody, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(respBody))
+	if route == nil {
+		return resp, nil
+	}
+
+	rin := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: input,
+		Status:                 resp.StatusCode,
+		Header:                 resp.Header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	rin.SetBodyBytes(respBody)
+	if err := openapi3filter.ValidateResponse(req.Context(), rin); err != nil && !allowedDeviation(route, req, resp, respBody) {
+		vt.t.Errorf("contract: response %d to %s breaks %s: %v\nbody: %s", resp.StatusCode, what, route.Operation.OperationID, err, respBody)
+	}
+	if vt.validated != nil {
+		vt.validated.Add(1)
+	}
+	return resp, nil
+}
+
+// allowedDeviation recognises the two documented exceptions (see the top of
+// this file) and nothing else.
+func allowedDeviation(route *routers.Route, req *http.Request, resp *http.Response, body []byte) bool {
+	switch route.Operation.OperationID {
+	case "GetScripts":
+		if resp.StatusCode != http.StatusBadRequest {
+			return false
+		}
+		var b map[string]json.RawMessage
+		if json.Unmarshal(body, &b) != nil || len(b) != 3 {
+			return false
+		}
+		var msg string
+		_ = json.Unmarshal(b["message"], &msg)
+		return string(b["code"]) == "3" && string(b["details"]) == "[]" && strings.HasPrefix(msg, `parsing field "`)
+	case "GetFunctionsIDInvoke", "PostFunctionsIDInvoke":
+		return resp.StatusCode == http.StatusOK &&
+			strings.Contains(req.Header.Get("Accept"), "csv") &&
+			strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv")
+	}
+	return false
+}
+
+// ---- test harness ----------------------------------------------------------
+
+// harness runs one emulator behind httptest and talks to it through the
+// validating client.
+type harness struct {
+	t      *testing.T
+	srv    *emulator.Server
+	url    string
+	client *http.Client
+	base   http.RoundTripper
+	cs     *contractSet
+}
+
+// with returns a harness for the same emulator that reports on t (a subtest).
+func (h *harness) with(t *testing.T) *harness {
+	c := *h
+	c.t = t
+	c.client = newValidatingClient(t, h.base, h.cs)
+	return &c
+}
+
+func newValidatingClient(t testing.TB, base http.RoundTripper, cs *contractSet) *http.Client {
+	return &http.Client{
+		Transport: &validatingTransport{t: t, base: base, cs: cs, validated: &validatedExchanges},
+		Timeout:   20 * time.Second,
+	}
+}
+
+func newHarness(t *testing.T, opts emulator.Options) *harness {
+	t.Helper()
+	cs := requireContracts(t)
+	harnessUsed.Store(true)
+	srv, err := emulator.New(opts)
+	if err != nil {
+		t.Fatalf("emulator.New: %v", err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		ts.Close()
+		if err := srv.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 64 // the concurrency test runs 50 clients at once
+	t.Cleanup(base.CloseIdleConnections)
+	return &harness{t: t, srv: srv, url: ts.URL, client: newValidatingClient(t, base, cs), base: base, cs: cs}
+}
+
+// call describes one request.
+type call struct {
+	method string
+	path   string // with query string
+	// body: nil sends none, string and []byte are sent raw, anything else as JSON.
+	body any
+	// token: "" uses emulator.DefaultToken, noAuth sends no Authorization.
+	token string
+	// header entries are set after the defaults; an empty value deletes one.
+	header map[string]string
+	expectation
+	ctx context.Context
+}
+
+const noAuth = "-"
+
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (h *harness) request(c call) (reply, error) {
+	h.t.Helper()
+	var body io.Reader
+	switch b := c.body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatalf("marshal body: %v", err)
+		}
+		body = bytes.NewReader(raw)
+	}
+	ctx := c.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	req, err := http.NewRequestWithContext(withExpectation(ctx, c.expectation), c.method, h.url+c.path, body)
+	if err != nil {
+		h.t.Fatalf("new request: %v", err)
+	}
+	if c.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	switch c.token {
+	case "":
+		req.Header.Set("Authorization", "Token "+emulator.DefaultToken)
+	case noAuth:
+	default:
+		req.Header.Set("Authorization", "Token "+c.token)
+	}
+	for k, v := range c.header {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return reply{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: raw}, nil
+}
+
+func (h *harness) do(c call) reply {
+	h.t.Helper()
+	r, err := h.request(c)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", c.method, c.path, err)
+	}
+	return r
+}
+
+// expect sends c and fails unless the status is want.
+func (h *harness) expect(c call, want int) reply {
+	h.t.Helper()
+	r := h.do(c)
+	if r.status != want {
+		h.t.Fatalf("%s %s: status %d, want %d; body: %s", c.method, c.path, r.status, want, r.body)
+	}
+	return r
+}
+
+func decodeJSON[T any](t *testing.T, r reply) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("response is not the expected JSON (%v): %s", err, r.body)
+	}
+	return v
+}
+
+// wireScript is the test's own view of Script/Function on the wire.
+type wireScript struct {
+	ID          string  `json:"id"`
+	OrgID       string  `json:"orgID"`
+	Name        string  `json:"name"`
+	Script      string  `json:"script"`
+	Description string  `json:"description"`
+	Language    string  `json:"language"`
+	URL         *string `json:"url"`
+	CreatedAt   string  `json:"createdAt"`
+	UpdatedAt   string  `json:"updatedAt"`
+}
+
+type wireError struct {
+	Code    any    `json:"code"`
+	Message string `json:"message"`
+}
+
+// expectError checks an error reply's status, code, message and headers.
+func expectError(t *testing.T, r reply, status int, code, message string) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body: %s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	e := decodeJSON[wireError](t, r)
+	if e.Code != code {
+		t.Errorf("code %v, want %q", e.Code, code)
+	}
+	if message != "" && e.Message != message {
+		t.Errorf("message %q, want %q", e.Message, message)
+	}
+	if e.Message == "" {
+		t.Errorf("error without message: %s", r.body)
+	}
+	if got := r.header.Get("X-Platform-Error-Code"); got != code {
+		t.Errorf("X-Platform-Error-Code %q, want %q", got, code)
+	}
+}
+
+func (h *harness) createScript(name, script string) wireScript {
+	h.t.Helper()
+	r := h.expect(call{method: "POST", path: "/api/v2/scripts", body: map[string]any{
+		"name": name, "description": "about " + name, "script": script, "language": "flux",
+	}}, http.StatusCreated)
+	return decodeJSON[wireScript](h.t, r)
+}
+
+// listAll returns every script the default token sees, as raw JSON, for
+// "nothing changed" comparisons.
+func (h *harness) snapshot() string {
+	h.t.Helper()
+	return string(h.expect(call{method: "GET", path: "/api/v2/scripts?limit=500"}, http.StatusOK).body)
+}
+
+// TestMain fails a full run in which no exchange was checked against a
+// contract: that would mean the harness had silently stopped validating.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 && harnessUsed.Load() && validatedExchanges.Load() == 0 {
+		fmt.Fprintln(os.Stderr, "FAIL: the contract harness validated zero exchanges")
+		code = 1
+	}
+	if code == 0 && flagRunIsEmpty() && validatedExchanges.Load() == 0 {
+		fmt.Fprintln(os.Stderr, "FAIL: a full test run validated zero exchanges against the contracts")
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func flagRunIsEmpty() bool {
+	f := flag.Lookup("test.run")
+	return f == nil || f.Value.String() == ""
+}
+
+// TestContractsLoad makes a missing or unreadable contract a failure of its
+// own, with the explanation from requireContracts.
+func TestContractsLoad(t *testing.T) {
+	cs := requireContracts(t)
+	for _, tc := range []struct {
+		router routers.Router
+		method string
+		path   string
+		opID   string
+	}{
+		{cs.scripts, "GET", "/scripts", "GetScripts"},
+		{cs.scripts, "GET", "/scripts/x/params", "GetScriptsIDParams"},
+		{cs.functions, "GET", "/functions/x/invoke", "GetFunctionsIDInvoke"},
+		{cs.cloud, "GET", "/api/v2/orgs", "GetOrgs"},
+		{cs.cloud, "GET", "/ping", "GetPing"},
+	} {
+		req := httptest.NewRequest(tc.method, tc.path, nil)
+		route, _, err := tc.router.FindRoute(req)
+		if err != nil || route.Operation.OperationID != tc.opID {
+			t.Errorf("%s %s: route %v, err %v; want operation %s", tc.method, tc.path, route, err, tc.opID)
+		}
+	}
+}
+
+// recordingTB captures what the validator reports instead of failing.
+type recordingTB struct {
+	testing.TB
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *recordingTB) Helper() {}
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+// TestValidatorCatchesViolations proves the harness is not a rubber stamp:
+// a fake server answering against the contract must be reported.
+func TestValidatorCatchesViolations(t *testing.T) {
+	cs := requireContracts(t)
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/v2/scripts/abc": // Script without the required orgID
+			_, _ = io.WriteString(w, `{"id":"abc","name":"n","script":"s"}`)
+		case "/api/v2/scripts": // error code outside the enum
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			_, _ = io.WriteString(w, `{"code":"duplicate","message":"x"}`)
+		case "/api/v2/functions/abc": // functions errors need a message
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"code":"not found"}`)
+		case "/api/v2/scripts/abc/params": // type outside the enum
+			_, _ = io.WriteString(w, `{"params":{"x":"number"}}`)
+		default:
+			w.WriteHeader(http.StatusTeapot)
+		}
+	}))
+	defer fake.Close()
+	rec := &recordingTB{TB: t}
+	client := &http.Client{Transport: &validatingTransport{t: rec, base: http.DefaultTransport, cs: cs}}
+	for _, tc := range []struct {
+		method, path, body string
+		exp                expectation
+	}{
+		{"GET", "/api/v2/scripts/abc", "", expectation{}},
+		{"POST", "/api/v2/scripts", `{"name":"n","description":"d","script":"s","language":"flux"}`, expectation{}},
+		{"GET", "/api/v2/functions/abc", "", expectation{}},
+		{"GET", "/api/v2/scripts/abc/params", "", expectation{}},
+		{"POST", "/api/v2/scripts", `{"name":"n"}`, expectation{}},                // request lacks required fields
+		{"GET", "/api/v2/scripts?limit=9", "", expectation{invalidRequest: true}}, // claims invalid, is valid
+		{"GET", "/api/v2/buckets", "", expectation{}},                             // no contract covers it
+		{"GET", "/api/v2/scripts/abc", "", expectation{uncontracted: true}},       // claims uncontracted
+	} {
+		rec.errs = nil
+		req, _ := http.NewRequestWithContext(withExpectation(context.Background(), tc.exp), tc.method, fake.URL+tc.path, strings.NewReader(tc.body))
+		if tc.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tc.method, tc.path, err)
+		}
+		resp.Body.Close()
+		if len(rec.errs) == 0 {
+			t.Errorf("%s %s %s: the validator reported nothing", tc.method, tc.path, tc.body)
+		}
+	}
+}

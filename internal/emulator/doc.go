@@ -1,0 +1,242 @@
+// Package emulator is a local, in-process emulator of the InfluxDB Cloud
+// "API-invocable scripts" REST API, for tests of clients of that API.
+//
+// It shares no code or types with the provider's HTTP client on purpose: a bug
+// in one is then caught by the other. Its reference is the OpenAPI contract
+// invocable-scripts.yml (the /api/v2/scripts generation), the older
+// managed-functions.yml (/api/v2/functions), and the research notes
+// shared/research/influx-scripts-api.md; the tests validate every exchange
+// against those contracts with kin-openapi.
+//
+// # Routes
+//
+// Always served:
+//
+//	GET  /health                      no auth; {"name":"influxdb","message":"ready for queries and writes","status":"pass",...}
+//	GET  /ping (and HEAD)             no auth; 204
+//	GET  /api/v2/orgs                 the token's own org only
+//
+// With Options.APIs "scripts" (the default, like current Cloud) or "both":
+//
+//	GET    /api/v2/scripts            list   {"scripts":[...]}
+//	POST   /api/v2/scripts            create 201
+//	GET    /api/v2/scripts/{id}       retrieve
+//	PATCH  /api/v2/scripts/{id}       update description and script
+//	DELETE /api/v2/scripts/{id}       204
+//	POST   /api/v2/scripts/{id}/invoke
+//	GET    /api/v2/scripts/{id}/params
+//
+// With "functions" or "both":
+//
+//	GET/POST /api/v2/functions, GET/PATCH/DELETE /api/v2/functions/{id},
+//	GET/POST /api/v2/functions/{id}/invoke
+//
+// With "both" the two generations read and write one store, so a script made
+// through one is visible through the other with its stored language (a
+// "python" function listed through /scripts therefore carries a language that
+// the scripts contract does not know). The functions-era runs and trigger
+// endpoints are not emulated. Paths of a generation that is not served, and
+// any other unknown path under /api/v2, answer 404
+// {"code":"not found","message":"path not found"} after authentication, as an
+// InfluxDB server that lacks them; a known path with the wrong method answers
+// 405 "method not allowed" with an Allow header.
+//
+// Admin routes, guarded by "Authorization: Token <AdminToken>" (or Bearer),
+// not counted in Stats and never faulted:
+//
+//	GET    /_emulator/stats   {"requests":{"GET /api/v2/scripts":3,...}}
+//	DELETE /_emulator/stats   reset, 204
+//	GET    /_emulator/faults  {"every503":0,"every429":0,"retryAfterSeconds":0,"latencyMs":0,"dropAfterCreate":0}
+//	PUT    /_emulator/faults  same shape; replaces every setting (absent = 0)
+//
+// # Authentication and organisations
+//
+// Every /api/v2 request needs "Authorization: Token <t>" or "Bearer <t>"
+// (scheme case-sensitive); anything else is 401
+// {"code":"unauthorized","message":"unauthorized access"}. Authentication
+// happens before routing, so an unknown /api/v2 path without a token is also
+// 401. The token selects the org: every script belongs to the creating
+// token's org, and other orgs' scripts do not exist for it (get, list, patch,
+// invoke and params answer 404; delete answers 204 and touches nothing).
+//
+// GET /api/v2/orgs returns {"links":{"self":"/api/v2/orgs"},"orgs":[{"id":..,"name":..,...}]}
+// with just the token's org, as Cloud does. A query org=NAME or orgID=ID that
+// names another or an unknown org answers 404 with the contract's
+// ResourceNotFoundError examples (ref-cloud.yml): "organization name \"NAME\"
+// not found" or "organization not found". (It does not answer {"orgs":[]}:
+// the contract documents the 404.)
+//
+// # Scripts generation
+//
+// List: limit 0..500, where absent or 0 means the contract's default 100;
+// offset >= 0, past the end gives {"scripts":[]}; name filters by exact name
+// (the UI's debounced search suggests Cloud may match partially; unverified,
+// so the contract wording wins). A limit or offset that does not parse as an
+// unsigned integer ("-1", "abc", "") gets the Cloud gateway's shape from the
+// contract example, status 400:
+//
+//	{"code":3,"message":"parsing field \"limit\": strconv.ParseUint: parsing \"-1\": invalid syntax","details":[]}
+//
+// (limit is checked before offset). A limit above 500 is 400
+// {"code":"invalid",...}. Order: newest first by createdAt, then by a
+// creation sequence number, also newest first, so scripts created in the
+// same microsecond (or under a clock that went backwards) still have one
+// total order and paging by offset is stable.
+//
+// Create requires name, description, script and language (flux, sql or
+// influxql); a missing field or an empty string is 400 "invalid" with a
+// message naming the first offending field, in that order. Whitespace-only
+// values are accepted (the Cloud UI sends " " for a blank description).
+// orgID in the body and unknown keys are ignored. A duplicate name within the
+// org is 422 {"code":"conflict","message":"uniqueness violation"}. The 201
+// body is the full Script: id (16 random lowercase hex digits, unique),
+// orgID, name, script, description, language, createdAt = updatedAt (RFC
+// 3339, UTC, exactly six fractional digits, "Z"). url is never sent: no
+// documented response carries it.
+//
+// PATCH changes only description and script; name, language and any other
+// key are ignored, as the current contract says. An empty body or a body with
+// no non-empty description/script (e.g. {}) is a 200 no-op returning the
+// script unchanged, including updatedAt. An empty string counts as absent: the
+// contract promises an empty body never stores an empty script, and create
+// never allows empty values. Any real change moves updatedAt strictly forward
+// (by one microsecond when the clock has not advanced); createdAt never moves.
+//
+// Delete answers 204, also for unknown ids and other orgs' ids. Get, patch,
+// params and invoke of an unknown id (any string) answer 404
+// {"code":"not found","message":"script \"<id>\" not found"}.
+//
+// # Parameters
+//
+// The emulator finds parameters by scanning the script text for params.key
+// and params["key"]. It skips // comments and the contents of string literals,
+// but does scan the expressions in Flux interpolation ("${params.x}"); for sql
+// and influxql scripts '...' strings and -- comments are skipped as well.
+// "r.params.x" (a member of something else) is not a reference. Flux regex
+// literals are not recognised.
+//
+// GET /scripts/{id}/params answers {"params":{"key":"type"}} for every
+// referenced key. A type is inferred only when the reference is passed
+// directly as a named argument of a call:
+//
+//	range(start:|stop:)                                  time
+//	limit(offset:), tail(offset:)                        int
+//	window(every:|period:|offset:), aggregateWindow(offset:) duration
+//	any call: n:                                         int
+//	any call: every:, period:                            duration
+//	any call: createEmpty:, desc:, nonNegative:          bool
+//	any call: bucket:, bucketID:, org:, orgID:, host:, token:, measurement:,
+//	          field:, column:, timeColumn:, valueColumn:, startColumn:,
+//	          stopColumn:, timeSrc:, timeDst:             string
+//
+// Everything else is "any", and so is a key used with two different inferred
+// types. (range's start also accepts a duration in Flux; "time" is reported.)
+//
+// # Invoke
+//
+// The emulator cannot run Flux. POST /scripts/{id}/invoke takes an optional
+// body {"params":{...}}. If the script references a key that is not supplied
+// the answer is 400 {"code":"invalid","message":"invalid parameters provided"}
+// with X-Platform-Error-Code: invalid. Unreferenced extra keys are accepted.
+// Otherwise the answer is 200, Content-Type "text/csv; charset=utf-8", a
+// deterministic CSV that echoes the parameters: Flux-style CSV without
+// annotation rows, CRLF line ends, no trailing blank line, the header row
+// then one row per supplied parameter sorted by name:
+//
+//	,result,table,param,value
+//	,_result,0,bucket,my-bucket
+//	,_result,0,n,5
+//
+// value is a JSON string's content, or the compact JSON of any other value
+// (5, 2.5, true, null, {"a":1}), quoted by encoding/csv rules where needed.
+// With no parameters the body is the header row alone. The Accept header is
+// ignored, as research §4 infers Cloud does.
+//
+// # Functions generation
+//
+// List takes optional org (name) and orgID; when present they must name the
+// token's own org, otherwise 400 {"code":"invalid","message":"failed to decode
+// request body: organization not found"} (the contract's BadRequestError
+// example for exactly that case). limit and offset follow the scripts rules,
+// except that an unparsable value gets a string code ("invalid"), because the
+// functions contract requires code and message to be strings. The list key is
+// "functions".
+//
+// Create requires name, orgID, script and language (python or flux);
+// description is optional. orgID must be the token's org (else the same 400
+// as above). sql and influxql are invalid here, python is invalid on
+// /scripts. PATCH may change name, description and script (empty strings
+// ignored); renaming onto another function's name is 422 conflict. 404
+// messages read function "<id>" not found. There is no /params route.
+//
+// Invoke: POST takes {"params":{...}} like scripts; GET takes the parameters
+// from the query string (the contract's form-exploded params object), every
+// value a string. Missing parameters give the same 400. Success answers the
+// contract's application/json object
+//
+//	{"result":[{"param":"bucket","value":"my-bucket"},{"param":"n","value":5}]}
+//
+// (rows sorted by name, values kept as JSON), unless the Accept header
+// contains "csv", in which case the CSV above is sent (the functions-era docs
+// asked for Accept: application/csv; the contract declares only JSON).
+//
+// # Errors and bad input
+//
+// Error bodies are {"code":..,"message":..} with Content-Type
+// "application/json; charset=utf-8"; every error except the gateway-shaped 400
+// also carries X-Platform-Error-Code: <code>, as InfluxDB's error encoder
+// does (this covers the responses where the contract documents the header).
+// Statuses the contract does not list fall under its "default" response.
+//
+// Request bodies are read through http.MaxBytesReader: over 4 MiB is 413
+// "request too large". A non-empty body whose Content-Type is missing or not
+// application/json is 415 "unsupported media type" (the contracts declare
+// only application/json request bodies, and 415 with that code is a valid
+// "default" response; a 400 would blur "wrong format" with "bad content").
+// An empty body is judged by the route regardless of Content-Type: create
+// answers 400, PATCH the documented no-op 200, invoke runs with no
+// parameters. Malformed JSON, a non-object body, trailing data after the
+// object or a field of the wrong type is 400 "invalid". None of these change
+// the store.
+//
+// # Faults
+//
+// Faults apply to /api/v2 requests only, in this order: the request is
+// counted in Stats; Latency is slept (a request whose context ends meanwhile
+// is abandoned without acting or answering); then, counting every /api/v2
+// request since the last SetFaults (New counts as one), the Nth gets 503
+// {"code":"unavailable",...} when N is a multiple of Every503, else 429
+// {"code":"too many requests",...} when a multiple of Every429, each with
+// Retry-After in whole seconds (RetryAfter rounded up; zero sends "0") and
+// without acting on the request. Faults come before authentication, like a
+// proxy in front of the service. DropAfterCreate makes the next N successful
+// creates (either generation) store the script, persist it, and then close
+// the connection with no response at all: behind an http.Server on HTTP/1.x
+// the connection is hijacked and closed; where that is impossible (HTTP/2, an
+// httptest.ResponseRecorder) ServeHTTP panics with http.ErrAbortHandler,
+// which net/http handles by aborting the response.
+//
+// # Stats
+//
+// Stats counts every /api/v2 request that reaches a known route, including
+// ones answered by a fault or a 401, under "METHOD ROUTE" keys such as
+// "GET /api/v2/scripts/{id}" or "POST /api/v2/functions/{id}/invoke". Any
+// other request (unknown path, wrong method, a generation not served),
+// anywhere but /health, /ping and /_emulator, is counted as "METHOD unknown".
+//
+// # Persistence
+//
+// With Options.DataFile the store is loaded at New (a missing file is an empty
+// store) and, after every change and before the response is written, saved
+// atomically: written to a temporary file in the same directory, fsynced,
+// renamed over the data file, and the directory fsynced. If saving fails the
+// change is undone and the answer is 500 "internal error". The file is JSON
+// ({"format":"influxdb-emulator/v1","scripts":[...]}) and holds every org's
+// scripts.
+//
+// # Logging
+//
+// Options.Logf, when set, gets one line per request: method, path (never the
+// query string, which may hold secrets), status (or "dropped"/"canceled")
+// and duration. Headers, tokens and bodies are never logged.
+package emulator

@@ -1,0 +1,49 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/influxdb"
+)
+
+// addClientError reports a failed client call: what happened, what to do,
+// then the original error. token is removed from the text in case a server
+// echoed it back.
+func addClientError(diags *diag.Diagnostics, summary, happened string, err error, token string) {
+	detail := fmt.Sprintf("%s\n\n%s\n\n%s", happened, adviceFor(err), redact(err.Error(), token))
+	diags.AddError(summary, detail)
+}
+
+// adviceFor says what the user can do about err.
+func adviceFor(err error) string {
+	var ae *influxdb.APIError
+	var te *influxdb.TransportError
+	var de *influxdb.DecodeError
+	switch {
+	case errors.As(err, &ae):
+		switch {
+		case ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden:
+			return "InfluxDB refused the token. Check that token (or INFLUXDB_TOKEN) is a valid API token of this organization with read and write permission on scripts."
+		case ae.StatusCode == http.StatusTooManyRequests:
+			return "InfluxDB Cloud's rate limit was still exceeded after the retries. Wait for the 5-minute quota window to pass, lower -parallelism, or raise max_retries."
+		case ae.StatusCode >= 500:
+			return "InfluxDB Cloud (or a proxy in front of it) failed. Try again later; if it persists, check the InfluxDB Cloud status page."
+		case ae.StatusCode == http.StatusNotFound:
+			return "InfluxDB does not know this object, or the URL does not point at an InfluxDB Cloud region."
+		default:
+			return "InfluxDB rejected the request; its message below says why."
+		}
+	case errors.As(err, &te):
+		if te.Timeout() {
+			return "The request ran out of time. Raise the provider's timeout (per request) or the resource's timeouts block (per operation), or check the network path to InfluxDB."
+		}
+		return "The provider could not reach InfluxDB. Check url, proxies (HTTPS_PROXY, NO_PROXY) and the network, then try again."
+	case errors.As(err, &de):
+		return "The server answered, but not as the InfluxDB scripts API does. Check that url points at InfluxDB Cloud and not at a proxy or another service."
+	}
+	return "Check the provider configuration and try again."
+}

@@ -1,0 +1,137 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+)
+
+// api sends one request to the emulator as an out-of-band client would
+// (another tool, a colleague in the UI) and decodes a JSON answer into out.
+func (s *testServer) api(t *testing.T, method, path string, body any, out any) int {
+	t.Helper()
+	if functionsOnly() {
+		path = strings.Replace(path, "/api/v2/scripts", "/api/v2/functions", 1)
+		if m, ok := body.(map[string]any); ok && method == http.MethodPost {
+			m["orgID"] = s.OrgID
+			if _, ok := m["description"]; !ok {
+				m["description"] = ""
+			}
+		}
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatalf("encoding body: %v", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, s.URL+path, rd)
+	if err != nil {
+		t.Fatalf("building request: %v", err)
+	}
+	req.Header.Set("Authorization", "Token "+s.Token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: decoding %q: %v", method, path, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// createOutOfBand makes a script directly on the server and returns its id.
+func (s *testServer) createOutOfBand(t *testing.T, name, script string) string {
+	t.Helper()
+	var out struct {
+		ID string `json:"id"`
+	}
+	status := s.api(t, http.MethodPost, "/api/v2/scripts", map[string]any{
+		"name": name, "description": "made outside Terraform", "script": script, "language": "flux",
+	}, &out)
+	if status != http.StatusCreated || out.ID == "" {
+		t.Fatalf("out-of-band create of %q: HTTP %d, id %q", name, status, out.ID)
+	}
+	return out.ID
+}
+
+// serverCheck is a state check that asserts something about the emulator.
+type serverCheck func() error
+
+func (c serverCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	if err := c(); err != nil {
+		resp.Error = err
+	}
+}
+
+// expectRequests asserts exact request counts, keyed "METHOD ROUTE".
+func (s *testServer) expectRequests(want map[string]int) serverCheck {
+	return func() error {
+		var problems []string
+		for key, n := range want {
+			if got := s.requests(key); got != n {
+				problems = append(problems, fmt.Sprintf("%s: got %d requests, want %d", key, got, n))
+			}
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("request discipline: %s (all: %v)", strings.Join(problems, "; "), s.Stats())
+		}
+		return nil
+	}
+}
+
+// expectRequestsFunc is expectRequests for legacy Check slots (RefreshState
+// steps run Check right after the refresh and before their plan).
+func (s *testServer) expectRequestsFunc(want map[string]int) func(*terraform.State) error {
+	check := s.expectRequests(want)
+	return func(*terraform.State) error { return check() }
+}
+
+// expectDetectionAtMostOnce asserts that API generation detection (a list
+// with limit=1 per generation tried) ran at most once per provider process:
+// steps that run one command may list each collection at most once.
+func (s *testServer) expectDetectionAtMostOnce() func(*terraform.State) error {
+	return func(*terraform.State) error {
+		st := s.Stats()
+		if st["GET /api/v2/scripts"] > 1 || st["GET /api/v2/functions"] > 1 {
+			return fmt.Errorf("generation detection ran more than once: %v", st)
+		}
+		return nil
+	}
+}
+
+// expectScriptCount asserts how many scripts the organization holds.
+func (s *testServer) expectScriptCount(orgID string, n int) serverCheck {
+	return func() error {
+		if got := s.ScriptCount(orgID); got != n {
+			return fmt.Errorf("organization %s holds %d scripts, want %d (names %v)", orgID, got, n, s.ScriptNames(orgID))
+		}
+		return nil
+	}
+}
+
+// stateAttr reads one attribute of a resource from legacy state.
+func stateAttr(st *terraform.State, addr, attr string) (string, error) {
+	rs, ok := st.RootModule().Resources[addr]
+	if !ok {
+		return "", fmt.Errorf("%s not in state", addr)
+	}
+	return rs.Primary.Attributes[attr], nil
+}

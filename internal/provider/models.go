@@ -1,0 +1,67 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/influxdb"
+)
+
+// scriptModel holds the attributes every Terraform type that shows a script
+// has in common. Resource and data source models embed it.
+type scriptModel struct {
+	ID          types.String `tfsdk:"id"`
+	OrgID       types.String `tfsdk:"org_id"`
+	Name        types.String `tfsdk:"name"`
+	Description types.String `tfsdk:"description"`
+	Script      types.String `tfsdk:"script"`
+	Language    types.String `tfsdk:"language"`
+	URL         types.String `tfsdk:"url"`
+	CreatedAt   types.String `tfsdk:"created_at"`
+	UpdatedAt   types.String `tfsdk:"updated_at"`
+}
+
+// scriptModelFrom converts the API's script to its Terraform values. An
+// absent url is null (the live API may never send one), not "".
+func scriptModelFrom(s *influxdb.Script) scriptModel {
+	url := types.StringNull()
+	if s.URL != "" {
+		url = types.StringValue(s.URL)
+	}
+	return scriptModel{
+		ID:          types.StringValue(s.ID),
+		OrgID:       types.StringValue(s.OrgID),
+		Name:        types.StringValue(s.Name),
+		Description: types.StringValue(s.Description),
+		Script:      types.StringValue(s.Script),
+		Language:    types.StringValue(s.Language),
+		URL:         url,
+		CreatedAt:   types.StringValue(s.CreatedAt),
+		UpdatedAt:   types.StringValue(s.UpdatedAt),
+	}
+}
+
+// scriptModelAttrTypes is the object type of scriptModel, for lists of scripts.
+var scriptModelAttrTypes = map[string]attr.Type{
+	"id":          types.StringType,
+	"org_id":      types.StringType,
+	"name":        types.StringType,
+	"description": types.StringType,
+	"script":      types.StringType,
+	"language":    types.StringType,
+	"url":         types.StringType,
+	"created_at":  types.StringType,
+	"updated_at":  types.StringType,
+}
+
+// paramsValue converts /params output to a Terraform map; nil (the API
+// generation cannot tell) becomes null.
+func paramsValue(ctx context.Context, params map[string]string) (types.Map, diag.Diagnostics) {
+	if params == nil {
+		return types.MapNull(types.StringType), nil
+	}
+	return types.MapValueFrom(ctx, types.StringType, params)
+}

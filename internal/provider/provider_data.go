@@ -1,0 +1,98 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/influxdb"
+)
+
+// providerData is what Configure hands to resources and data sources.
+type providerData struct {
+	client      *influxdb.Client // nil when the configuration was unknown or invalid
+	token       string           // kept only to mask it in logs and errors
+	orgID       string           // configured default organization ID
+	orgName     string           // configured default organization name
+	logBodies   bool
+	unknown     []string // settings that were unknown when the provider was configured
+	configDiags diag.Diagnostics
+
+	orgMu       sync.Mutex
+	resolvedOrg string
+}
+
+// clientOrError returns the client, or a diagnostic explaining why there is none.
+func (d *providerData) clientOrError() (*influxdb.Client, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	switch {
+	case d == nil:
+		diags.AddError("Provider Not Configured",
+			"The InfluxDB provider was not configured before it was used. This is a bug in the provider or Terraform; please report it.")
+	case len(d.unknown) > 0:
+		diags.AddError("Provider Configuration Not Yet Known",
+			fmt.Sprintf("The provider settings %s depend on values that are known only after apply, but this operation needs to reach InfluxDB now. Apply the resources those settings come from first (for example with -target), or give the values directly.", strings.Join(d.unknown, ", ")))
+	case d.client == nil:
+		diags.AddError("Provider Not Configured",
+			"The InfluxDB provider has no usable client; see the errors reported for the provider configuration.")
+	default:
+		return d.client, nil
+	}
+	return nil, diags
+}
+
+// defaultOrgID returns the organization ID scripts go to when a resource
+// does not name one: org_id, else the org name resolved with one request
+// (cached for the provider's life), else "" (the server decides from the token).
+func (d *providerData) defaultOrgID(ctx context.Context) (string, error) {
+	if d.orgID != "" || d.orgName == "" {
+		return d.orgID, nil
+	}
+	d.orgMu.Lock()
+	defer d.orgMu.Unlock()
+	if d.resolvedOrg != "" {
+		return d.resolvedOrg, nil
+	}
+	id, err := d.client.LookupOrgID(ctx, d.orgName)
+	if err != nil {
+		return "", err
+	}
+	d.resolvedOrg = id
+	return id, nil
+}
+
+// logFunc adapts the client's debug events to tflog, masking the token in
+// messages and every field value whatever the caller's context holds.
+func (d *providerData) logFunc() influxdb.LogFunc {
+	return func(ctx context.Context, msg string, fields map[string]any) {
+		tflogDebug(ctx, d, msg, fields)
+	}
+}
+
+func tflogDebug(ctx context.Context, d *providerData, msg string, fields map[string]any) {
+	ctx = maskToken(ctx, d.token)
+	tflog.Debug(ctx, msg, fields)
+}
+
+// maskToken registers the token with terraform-plugin-log so that it is
+// replaced in any message or field logged with the returned context.
+func maskToken(ctx context.Context, token string) context.Context {
+	if token == "" {
+		return ctx
+	}
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, token)
+	ctx = tflog.MaskMessageStrings(ctx, token)
+	return ctx
+}
+
+// redact removes the token from text that is about to reach the user.
+func redact(s, token string) string {
+	if token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, token, "***")
+}

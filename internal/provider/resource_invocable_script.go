@@ -1,0 +1,510 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/influxdb"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*invocableScriptResource)(nil)
+	_ resource.ResourceWithImportState = (*invocableScriptResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*invocableScriptResource)(nil)
+	_ resource.ResourceWithIdentity    = (*invocableScriptResource)(nil)
+)
+
+// Default operation time limits; each includes every retry of every request.
+const (
+	defaultCreateTimeout = 10 * time.Minute
+	defaultReadTimeout   = 5 * time.Minute
+	defaultUpdateTimeout = 10 * time.Minute
+	defaultDeleteTimeout = 10 * time.Minute
+)
+
+// privateParamsSource names the private state entry holding a hash of the
+// script text the params were read for, so a refresh re-reads /params only
+// when the script changed outside Terraform.
+const privateParamsSource = "params_source"
+
+// NewInvocableScriptResource is the influxdb_invocable_script resource.
+func NewInvocableScriptResource() resource.Resource { return &invocableScriptResource{} }
+
+type invocableScriptResource struct {
+	data *providerData
+}
+
+type invocableScriptResourceModel struct {
+	scriptModel
+	Params   types.Map      `tfsdk:"params"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
+type scriptIdentityModel struct {
+	ID types.String `tfsdk:"id"`
+}
+
+func (r *invocableScriptResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_invocable_script"
+}
+
+func (r *invocableScriptResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An InfluxDB Cloud API-invocable script: a Flux (or SQL / InfluxQL) script that InfluxDB stores and serves as its own REST endpoint, invoked with parameters.\n\n" +
+			"`description` and `script` change in place with one request; changing `name`, `language` or `org_id` replaces the script, because the current API cannot change them.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Script ID assigned by InfluxDB (16 hexadecimal characters).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Script name, unique within the organization. Changing it replaces the script.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1), trimmedValidator{}},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"description": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				MarkdownDescription: "What the script does. Defaults to `\"\"`. Updated in place.",
+			},
+			"script": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Script text. Reference parameters as `params.name`. Updated in place.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"language": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString("flux"),
+				MarkdownDescription: "Script language: `flux` (default), `sql` or `influxql`; `python` only on servers that speak the older `/api/v2/functions` generation. Changing it replaces the script.",
+				Validators:          []validator.String{stringvalidator.OneOf(influxdb.AllLanguages...)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"org_id": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "Organization ID. Defaults to the provider's `org_id` (or `org`), else to the organization of the token. Changing it replaces the script.",
+				Validators:          []validator.String{orgIDValidator()},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured()},
+			},
+			"url": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Invocation address, when the server reports one (InfluxDB Cloud may not); otherwise null.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"created_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Creation time, RFC 3339, as the server reports it.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"updated_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Time of the last change, RFC 3339, as the server reports it.",
+			},
+			"params": schema.MapAttribute{
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Parameters the script references, name → type (`any`, `bool`, `duration`, `float`, `int`, `string`, `time`, `uint`), as InfluxDB analyses them. Null on the older `/api/v2/functions` generation, which cannot tell. Re-read only when `script` changes.",
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *invocableScriptResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{RequiredForImport: true, Description: "Script ID."},
+		},
+	}
+}
+
+func (r *invocableScriptResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+// ModifyPlan fills what the plan can know without asking the server: the
+// organization a new script will land in, and params that stay as they are
+// unless the script text changes.
+func (r *invocableScriptResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan, config invocableScriptResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var state *invocableScriptResourceModel
+	if !req.State.Raw.IsNull() {
+		state = &invocableScriptResourceModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+
+	if config.OrgID.IsNull() {
+		switch {
+		case state != nil:
+			plan.OrgID = state.OrgID
+		case r.data != nil && r.data.orgID != "":
+			plan.OrgID = types.StringValue(r.data.orgID)
+		}
+	}
+	if state != nil && !plan.Script.IsUnknown() && plan.Script.Equal(state.Script) {
+		plan.Params = state.Params
+	}
+	if r.data != nil && r.data.client != nil && !plan.Language.IsUnknown() {
+		if api := r.data.client.ConfiguredAPI(); api != influxdb.APIAuto {
+			if langs := influxdb.LanguagesOf(api); !slices.Contains(langs, plan.Language.ValueString()) {
+				resp.Diagnostics.AddAttributeError(path.Root("language"), "Language Not Supported By This API",
+					fmt.Sprintf("The provider speaks the %s API (scripts_api), which accepts the languages %s; %q is not one of them.", api, strings.Join(langs, ", "), plan.Language.ValueString()))
+				return
+			}
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *invocableScriptResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan invocableScriptResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, diags := r.data.clientOrError()
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ctx = maskToken(ctx, r.data.token)
+
+	orgID := ""
+	if !plan.OrgID.IsUnknown() && !plan.OrgID.IsNull() {
+		orgID = plan.OrgID.ValueString()
+	} else {
+		id, err := r.data.defaultOrgID(ctx)
+		if err != nil {
+			addClientError(&resp.Diagnostics, "Unable To Resolve Organization",
+				fmt.Sprintf("The provider's org %q could not be turned into an organization ID, so the script was not created.", r.data.orgName), err, r.data.token)
+			return
+		}
+		orgID = id
+	}
+	name := plan.Name.ValueString()
+
+	caps, err := client.Capabilities(ctx, orgID)
+	if err != nil {
+		addClientError(&resp.Diagnostics, "Unable To Reach The Scripts API", "The provider could not find out which InfluxDB scripts API the server speaks, so nothing was created.", err, r.data.token)
+		return
+	}
+	if !slices.Contains(caps.Languages, plan.Language.ValueString()) {
+		resp.Diagnostics.AddAttributeError(path.Root("language"), "Language Not Supported By This Server",
+			fmt.Sprintf("The server speaks the %s API, which accepts the languages %s; %q is not one of them. Nothing was created.", caps.API, strings.Join(caps.Languages, ", "), plan.Language.ValueString()))
+		return
+	}
+
+	created, err := client.Create(ctx, influxdb.ScriptCreate{
+		Name:        name,
+		Description: plan.Description.ValueString(),
+		Script:      plan.Script.ValueString(),
+		Language:    plan.Language.ValueString(),
+		OrgID:       orgID,
+	})
+	if err != nil {
+		r.reportCreateError(ctx, client, &resp.Diagnostics, name, orgID, err)
+		return
+	}
+	if orgID != "" && created.OrgID != orgID {
+		// The token's organization decides where a script goes; do not leave
+		// a script in an organization the configuration does not name.
+		delErr := client.Delete(ctx, created.ID)
+		detail := fmt.Sprintf("InfluxDB put the script %q in organization %s, but the configuration asks for organization %s. The API takes the organization from the token: use a token of organization %s, or set org_id to %s.", name, created.OrgID, orgID, orgID, created.OrgID)
+		if delErr != nil {
+			detail += fmt.Sprintf("\n\nRemoving the misplaced script %s also failed; delete it by hand: %s", created.ID, redact(delErr.Error(), r.data.token))
+		} else {
+			detail += fmt.Sprintf("\n\nThe misplaced script %s was removed again.", created.ID)
+		}
+		resp.Diagnostics.AddAttributeError(path.Root("org_id"), "Script Created In Another Organization", detail)
+		return
+	}
+
+	state := invocableScriptResourceModel{scriptModel: scriptModelFrom(created), Timeouts: plan.Timeouts}
+	state.Params = types.MapNull(types.StringType)
+	if caps.Params {
+		params, err := client.Params(ctx, created.ID)
+		if err != nil {
+			resp.Diagnostics.AddWarning("Unable To Read Script Parameters",
+				fmt.Sprintf("The script %s was created, but its parameters could not be read; params stays empty until the next refresh reads them.\n\n%s", created.ID, redact(err.Error(), r.data.token)))
+		} else {
+			state.Params, diags = paramsValue(ctx, params)
+			resp.Diagnostics.Append(diags...)
+			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateParamsSource, paramsSource(created.Script))...)
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	r.setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
+}
+
+// reportCreateError explains a failed create; for a taken name it finds the
+// existing script and shows how to import it.
+func (r *invocableScriptResource) reportCreateError(ctx context.Context, client *influxdb.Client, diags *diag.Diagnostics, name, orgID string, err error) {
+	var existing *influxdb.ExistingScriptError
+	if errors.As(err, &existing) {
+		diags.AddAttributeError(path.Root("name"), "Script Name Already Taken",
+			fmt.Sprintf("A different script named %q already exists in organization %s (id %s). Choose another name, or bring the existing script under Terraform:\n\n  terraform import influxdb_invocable_script.<name> %s", name, existing.OrgID, existing.ID, existing.ID))
+		return
+	}
+	if influxdb.IsConflict(err) {
+		found, ferr := client.FindByName(ctx, influxdb.ListOptions{OrgID: orgID, Name: name})
+		id, org := "<id>", orgID
+		if ferr == nil && len(found) > 0 {
+			id, org = found[0].ID, found[0].OrgID
+		}
+		if org == "" {
+			org = "of the token"
+		}
+		diags.AddAttributeError(path.Root("name"), "Script Name Already Taken",
+			fmt.Sprintf("InfluxDB already has a script named %q in organization %s. Names are unique per organization. Choose another name, or bring the existing script under Terraform:\n\n  terraform import influxdb_invocable_script.<name> %s\n\nor with an import block:\n\n  import {\n    to = influxdb_invocable_script.<name>\n    id = %q\n  }\n\n%s", name, org, id, id, redact(err.Error(), r.data.token)))
+		return
+	}
+	addClientError(diags, "Unable To Create Script", fmt.Sprintf("InfluxDB did not create the script %q.", name), err, r.data.token)
+}
+
+func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state invocableScriptResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, diags := r.data.clientOrError()
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ctx = maskToken(ctx, r.data.token)
+
+	id := state.ID.ValueString()
+	s, err := client.Get(ctx, id)
+	if influxdb.IsNotFound(err) {
+		// Deleted outside Terraform: drop it so the plan recreates it. Only
+		// a definite 404 does this; any other failure keeps the state. (The
+		// framework still wants an identity for the removed resource.)
+		r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addClientError(&resp.Diagnostics, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s; the state is unchanged.", id), err, r.data.token)
+		return
+	}
+
+	newState := invocableScriptResourceModel{scriptModel: scriptModelFrom(s), Params: state.Params, Timeouts: state.Timeouts}
+	if newState.Timeouts.Object.IsNull() {
+		newState.Timeouts = timeouts.Value{Object: types.ObjectNull(state.Timeouts.AttributeTypes(ctx))}
+	}
+	source, diags := req.Private.GetKey(ctx, privateParamsSource)
+	resp.Diagnostics.Append(diags...)
+	stale := state.Params.IsNull() || string(source) != string(paramsSource(s.Script))
+	if stale {
+		caps, err := client.Capabilities(ctx, s.OrgID)
+		if err != nil {
+			addClientError(&resp.Diagnostics, "Unable To Read Script", "The provider could not find out which scripts API the server speaks.", err, r.data.token)
+			return
+		}
+		if caps.Params {
+			params, err := client.Params(ctx, s.ID)
+			if err != nil {
+				addClientError(&resp.Diagnostics, "Unable To Read Script Parameters", fmt.Sprintf("The provider could not read the parameters of script %s; the state is unchanged.", id), err, r.data.token)
+				return
+			}
+			newState.Params, diags = paramsValue(ctx, params)
+			resp.Diagnostics.Append(diags...)
+			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateParamsSource, paramsSource(s.Script))...)
+		} else {
+			newState.Params = types.MapNull(types.StringType)
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
+	r.setIdentity(ctx, resp.Identity, s.ID, &resp.Diagnostics)
+}
+
+func (r *invocableScriptResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state invocableScriptResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, diags := r.data.clientOrError()
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ctx = maskToken(ctx, r.data.token)
+
+	id := state.ID.ValueString()
+	var upd influxdb.ScriptUpdate
+	if !plan.Description.Equal(state.Description) {
+		upd.Description = plan.Description.ValueStringPointer()
+	}
+	scriptChanged := !plan.Script.Equal(state.Script)
+	if scriptChanged {
+		upd.Script = plan.Script.ValueStringPointer()
+	}
+
+	current := &influxdb.Script{}
+	if upd.Description == nil && upd.Script == nil {
+		// Only Terraform-side settings (timeouts) changed: nothing to send.
+		s, err := client.Get(ctx, id)
+		if err != nil {
+			addClientError(&resp.Diagnostics, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s.", id), err, r.data.token)
+			return
+		}
+		current = s
+	} else {
+		s, err := client.Update(ctx, id, upd)
+		if err != nil {
+			addClientError(&resp.Diagnostics, "Unable To Update Script", fmt.Sprintf("InfluxDB did not update script %s.", id), err, r.data.token)
+			return
+		}
+		// A PATCH that answers 200 but changes nothing must not pass as done.
+		var stale []string
+		if upd.Description != nil && s.Description != *upd.Description {
+			stale = append(stale, "description")
+		}
+		if upd.Script != nil && s.Script != *upd.Script {
+			stale = append(stale, "script")
+		}
+		if len(stale) > 0 {
+			resp.Diagnostics.AddError("Script Update Not Applied",
+				fmt.Sprintf("InfluxDB answered the update of script %s with success, but the script it returned still has the old %s. The server may not support changing it; nothing in Terraform's state was changed. Try again, and if this persists replace the script (terraform apply -replace).", id, strings.Join(stale, " and ")))
+			return
+		}
+		current = s
+	}
+
+	newState := invocableScriptResourceModel{scriptModel: scriptModelFrom(current), Params: state.Params, Timeouts: plan.Timeouts}
+	if scriptChanged || state.Params.IsNull() {
+		caps, err := client.Capabilities(ctx, current.OrgID)
+		if err != nil {
+			addClientError(&resp.Diagnostics, "Unable To Read Script Parameters", "The script was updated, but the provider could not find out which scripts API the server speaks.", err, r.data.token)
+			return
+		}
+		newState.Params = types.MapNull(types.StringType)
+		if caps.Params {
+			params, err := client.Params(ctx, id)
+			if err != nil {
+				resp.Diagnostics.AddWarning("Unable To Read Script Parameters",
+					fmt.Sprintf("The script %s was updated, but its parameters could not be read; params stays empty until the next refresh reads them.\n\n%s", id, redact(err.Error(), r.data.token)))
+			} else {
+				newState.Params, diags = paramsValue(ctx, params)
+				resp.Diagnostics.Append(diags...)
+				resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateParamsSource, paramsSource(current.Script))...)
+			}
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
+	r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
+}
+
+func (r *invocableScriptResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state invocableScriptResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, diags := r.data.clientOrError()
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ctx = maskToken(ctx, r.data.token)
+
+	id := state.ID.ValueString()
+	if err := client.Delete(ctx, id); err != nil {
+		addClientError(&resp.Diagnostics, "Unable To Delete Script", fmt.Sprintf("The script %s may still exist in InfluxDB; it stays in the state.", id), err, r.data.token)
+	}
+}
+
+func (r *invocableScriptResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID != "" && strings.TrimSpace(req.ID) != req.ID {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("The import ID %q has surrounding white space. Give the script ID alone, e.g. 0a1b2c3d4e5f6071.", req.ID))
+		return
+	}
+	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("id"), path.Root("id"), req, resp)
+	// Params are read by the Read that follows the import.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("params"), types.MapNull(types.StringType))...)
+}
+
+// setIdentity records the resource identity on CLIs that support it (the
+// framework leaves identity nil on those that do not).
+func (r *invocableScriptResource) setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id string, diags *diag.Diagnostics) {
+	if identity == nil {
+		return
+	}
+	diags.Append(identity.Set(ctx, scriptIdentityModel{ID: types.StringValue(id)})...)
+}
+
+// paramsSource fingerprints the script text params were read for.
+func paramsSource(script string) []byte {
+	sum := sha256.Sum256([]byte(script))
+	b, _ := json.Marshal(hex.EncodeToString(sum[:]))
+	return b
+}

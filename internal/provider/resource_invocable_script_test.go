@@ -1,0 +1,510 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/emulator"
+)
+
+const scriptAddr = "influxdb_invocable_script.last_point"
+
+const lastPointFlux = `from(bucket: params.bucket)
+  |> range(start: -7d)
+  |> last()
+`
+
+func scriptConfig(s *testServer, name, description, script string) string {
+	return s.providerBlock() + fmt.Sprintf(`
+resource "influxdb_invocable_script" "last_point" {
+  name        = %q
+  description = %q
+  script      = %q
+}
+`, name, description, script)
+}
+
+// paramsCheck is what the server reports for lastPointFlux: the emulator
+// infers "string" for a bucket, and the functions generation has no /params.
+func paramsCheck() knownvalue.Check {
+	if functionsOnly() {
+		return knownvalue.Null()
+	}
+	return knownvalue.MapExact(map[string]knownvalue.Check{"bucket": knownvalue.StringExact("string")})
+}
+
+func TestAccInvocableScript_lifecycle(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	sameCreated := statecheck.CompareValue(compare.ValuesSame())
+	paramsOnCreate := 1
+	if functionsOnly() {
+		paramsOnCreate = 0
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: s.ResetStats,
+				Config:    scriptConfig(s, "last_point", "Last point of a bucket", lastPointFlux),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scriptAddr, plancheck.ResourceActionCreate),
+						plancheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("org_id"), knownvalue.StringExact(s.OrgID)),
+						plancheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("language"), knownvalue.StringExact("flux")),
+						plancheck.ExpectUnknownValue(scriptAddr, tfjsonpath.New("id")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{16}$`))),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("name"), knownvalue.StringExact("last_point")),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("description"), knownvalue.StringExact("Last point of a bucket")),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("script"), knownvalue.StringExact(lastPointFlux)),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("language"), knownvalue.StringExact("flux")),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("org_id"), knownvalue.StringExact(s.OrgID)),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("url"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("created_at"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`))),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("updated_at"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("params"), paramsCheck()),
+					sameID.AddStateValue(scriptAddr, tfjsonpath.New("id")),
+					sameCreated.AddStateValue(scriptAddr, tfjsonpath.New("created_at")),
+					// Create is one POST, plus one /params read.
+					s.expectRequests(map[string]int{
+						"POST /api/v2/scripts":             1,
+						"GET /api/v2/scripts/{id}/params":  paramsOnCreate,
+						"PATCH /api/v2/scripts/{id}":       0,
+						"DELETE /api/v2/scripts/{id}":      0,
+						"POST /api/v2/scripts/{id}/invoke": 0,
+					}),
+					s.expectScriptCount(s.OrgID, 1),
+				},
+			},
+			{
+				// A refresh costs exactly one GET per script and never re-reads
+				// /params; the provider process may detect the API generation once.
+				PreConfig:    s.ResetStats,
+				RefreshState: true,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					s.expectRequestsFunc(map[string]int{
+						"GET /api/v2/scripts/{id}":        1,
+						"GET /api/v2/scripts/{id}/params": 0,
+					}),
+					s.expectDetectionAtMostOnce(),
+				),
+			},
+			{
+				ResourceName:      scriptAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+				// timeouts is Terraform-side configuration the API cannot report.
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+			{
+				// Only the description: one PATCH, no /params read.
+				PreConfig: s.ResetStats,
+				Config:    scriptConfig(s, "last_point", "Newest point of a bucket", lastPointFlux),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scriptAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(scriptAddr, tfjsonpath.New("updated_at")),
+						plancheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("params"), paramsCheck()),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(scriptAddr, tfjsonpath.New("id")),
+					sameCreated.AddStateValue(scriptAddr, tfjsonpath.New("created_at")),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("description"), knownvalue.StringExact("Newest point of a bucket")),
+					s.expectRequests(map[string]int{
+						"PATCH /api/v2/scripts/{id}":      1,
+						"GET /api/v2/scripts/{id}/params": 0,
+						"POST /api/v2/scripts":            0,
+					}),
+				},
+			},
+			{
+				// The script text: one PATCH, and /params read again.
+				PreConfig: s.ResetStats,
+				Config: scriptConfig(s, "last_point", "Newest point of a bucket",
+					"from(bucket: params.bucket)\n  |> range(start: -1d)\n  |> limit(n: params.n)\n"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scriptAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(scriptAddr, tfjsonpath.New("params")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(scriptAddr, tfjsonpath.New("id")),
+					s.expectRequests(map[string]int{
+						"PATCH /api/v2/scripts/{id}":      1,
+						"GET /api/v2/scripts/{id}/params": paramsOnCreate,
+						"POST /api/v2/scripts":            0,
+					}),
+					s.expectScriptCount(s.OrgID, 1),
+				},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if n := s.ScriptCount(s.OrgID); n != 0 {
+				return fmt.Errorf("%d scripts left after destroy", n)
+			}
+			if n := s.requests("DELETE /api/v2/scripts/{id}"); n != 1 {
+				return fmt.Errorf("destroy sent %d DELETE requests, want 1", n)
+			}
+			return nil
+		},
+	})
+}
+
+func TestAccInvocableScript_replace(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	ids := statecheck.CompareValue(compare.ValuesDiffer())
+	lang := "sql"
+	langScript := "SELECT * FROM home WHERE room = $room"
+	if functionsOnly() {
+		lang, langScript = "python", "print(params['room'])"
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config:            scriptConfig(s, "first_name", "", lastPointFlux),
+				ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(scriptAddr, tfjsonpath.New("id"))},
+			},
+			{
+				Config: scriptConfig(s, "second_name", "", lastPointFlux),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scriptAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					ids.AddStateValue(scriptAddr, tfjsonpath.New("id")),
+					s.expectScriptCount(s.OrgID, 1),
+				},
+			},
+			{
+				Config: s.providerBlock() + fmt.Sprintf(`
+resource "influxdb_invocable_script" "last_point" {
+  name     = "second_name"
+  language = %q
+  script   = %q
+}
+`, lang, langScript),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scriptAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					ids.AddStateValue(scriptAddr, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("language"), knownvalue.StringExact(lang)),
+					s.expectScriptCount(s.OrgID, 1),
+				},
+			},
+		},
+	})
+}
+
+// Scripts whose text Terraform and the server could disagree about must
+// still plan empty after apply (the harness fails on a non-empty plan).
+func TestAccInvocableScript_noPerpetualDiff(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: s.providerBlock() + `
+resource "influxdb_invocable_script" "heredoc" {
+  name   = "Température – último punto"
+  script = <<-EOT
+    // Último valor de cada sensor 🌡
+    from(bucket: params.bucket)
+      |> range(start: -1h)
+      |> filter(fn: (r) => r._measurement == "température")
+      |> last()
+
+  EOT
+}
+
+resource "influxdb_invocable_script" "tabs_and_crlf" {
+  name        = "crlf"
+  description = "  padded description  "
+  script      = "from(bucket: params.bucket)\r\n\t|> range(start: -1h)\r\n"
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("influxdb_invocable_script.heredoc", tfjsonpath.New("description"), knownvalue.StringExact("")),
+					statecheck.ExpectKnownValue("influxdb_invocable_script.tabs_and_crlf", tfjsonpath.New("description"), knownvalue.StringExact("  padded description  ")),
+				},
+			},
+			{
+				// The same configuration again: nothing to do.
+				Config: s.providerBlock() + `
+resource "influxdb_invocable_script" "heredoc" {
+  name   = "Température – último punto"
+  script = <<-EOT
+    // Último valor de cada sensor 🌡
+    from(bucket: params.bucket)
+      |> range(start: -1h)
+      |> filter(fn: (r) => r._measurement == "température")
+      |> last()
+
+  EOT
+}
+
+resource "influxdb_invocable_script" "tabs_and_crlf" {
+  name        = "crlf"
+  description = "  padded description  "
+  script      = "from(bucket: params.bucket)\r\n\t|> range(start: -1h)\r\n"
+}
+`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+func TestAccInvocableScript_drift(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	config := scriptConfig(s, "drifting", "as configured", lastPointFlux)
+	var firstID string
+	ids := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(st *terraform.State) (err error) {
+					firstID, err = stateAttr(st, scriptAddr, "id")
+					return err
+				},
+				ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(scriptAddr, tfjsonpath.New("id"))},
+			},
+			{
+				// Edited outside Terraform: the plan puts it back in place.
+				PreConfig: func() {
+					if status := s.api(t, http.MethodPatch, "/api/v2/scripts/"+firstID, map[string]any{"description": "edited in the UI", "script": "from(bucket: params.other) |> range(start: -1m)"}, nil); status != http.StatusOK {
+						t.Fatalf("out-of-band PATCH: HTTP %d", status)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scriptAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("description"), knownvalue.StringExact("as configured")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("params"), paramsCheck()),
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("script"), knownvalue.StringExact(lastPointFlux)),
+				},
+			},
+			{
+				// Deleted outside Terraform: the plan creates it again.
+				PreConfig: func() {
+					if status := s.api(t, http.MethodDelete, "/api/v2/scripts/"+firstID, nil, nil); status != http.StatusNoContent {
+						t.Fatalf("out-of-band DELETE: HTTP %d", status)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scriptAddr, plancheck.ResourceActionCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					ids.AddStateValue(scriptAddr, tfjsonpath.New("id")),
+					s.expectScriptCount(s.OrgID, 1),
+				},
+			},
+		},
+	})
+}
+
+func TestAccInvocableScript_importBlock(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	config := scriptConfig(s, "imported", "made outside Terraform", lastPointFlux)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				ResourceName:    scriptAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				Config:          config,
+				// An import block with a matching configuration plans no change.
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scriptAddr, plancheck.ResourceActionNoop)},
+				},
+			},
+		},
+	})
+}
+
+func TestAccInvocableScript_importIdentity(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	config := scriptConfig(s, "imported", "made outside Terraform", lastPointFlux)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{needsIdentity},
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentityValueMatchesState(scriptAddr, tfjsonpath.New("id")),
+				},
+			},
+			{
+				ResourceName:    scriptAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+				Config:          config,
+			},
+		},
+	})
+}
+
+func TestAccInvocableScript_nameTaken(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	id := s.createOutOfBand(t, "taken", lastPointFlux+"// someone else's\n")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config:      scriptConfig(s, "taken", "", lastPointFlux),
+				ExpectError: regexp.MustCompile(`(?s)already has a script named "taken".*terraform import influxdb_invocable_script.<name> ` + id),
+			},
+		},
+	})
+}
+
+// One organization never sees another's scripts. (The in-process test
+// harness serves every provider alias from one provider instance, so each
+// organization gets its own test case rather than an alias.)
+func TestAccInvocableScript_twoOrgs(t *testing.T) {
+	orgA := emulator.Org{ID: "00000000000000aa", Name: "team-a", Tokens: []string{"token-a"}}
+	orgB := emulator.Org{ID: "00000000000000bb", Name: "team-b", Tokens: []string{"token-b"}}
+	s := newTestServer(t, emulator.Options{Orgs: []emulator.Org{orgA, orgB}})
+	idInA := s.createOutOfBand(t, "same_name", lastPointFlux)
+
+	providerB := fmt.Sprintf(`
+provider "influxdb" {
+  url   = %q
+  token = "token-b"
+  org   = "team-b"
+}
+`, s.URL)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				// The same name in another organization is no conflict.
+				Config: providerB + `
+resource "influxdb_invocable_script" "b" {
+  name   = "same_name"
+  script = "from(bucket: params.bucket) |> range(start: -2h)"
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("influxdb_invocable_script.b", tfjsonpath.New("org_id"), knownvalue.StringExact(orgB.ID)),
+					s.expectScriptCount(orgA.ID, 1),
+					s.expectScriptCount(orgB.ID, 1),
+				},
+			},
+			{
+				// Organization A's script is invisible to organization B's token.
+				Config: providerB + `
+resource "influxdb_invocable_script" "b" {
+  name   = "same_name"
+  script = "from(bucket: params.bucket) |> range(start: -2h)"
+}
+resource "influxdb_invocable_script" "stolen" {
+  name   = "same_name"
+  script = "x"
+}
+`,
+				ResourceName:  "influxdb_invocable_script.stolen",
+				ImportState:   true,
+				ImportStateId: idInA,
+				ExpectError:   regexp.MustCompile(`(?s)Cannot import non-existent remote object`),
+			},
+			{
+				// The configured org_id is not the token's organization: the
+				// misplaced script is removed again and the error names both.
+				Config: providerB + `
+resource "influxdb_invocable_script" "b" {
+  name   = "same_name"
+  script = "from(bucket: params.bucket) |> range(start: -2h)"
+}
+resource "influxdb_invocable_script" "wrong_org" {
+  name   = "misplaced"
+  org_id = "00000000000000aa"
+  script = "from(bucket: params.bucket) |> range(start: -3h)"
+}
+`,
+				ExpectError: regexp.MustCompile(`(?s)organization\s+00000000000000bb.*organization\s+00000000000000aa`),
+			},
+			{
+				Config: providerB + `
+resource "influxdb_invocable_script" "b" {
+  name   = "same_name"
+  script = "from(bucket: params.bucket) |> range(start: -2h)"
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					s.expectScriptCount(orgA.ID, 1),
+					s.expectScriptCount(orgB.ID, 1),
+				},
+			},
+		},
+	})
+}
+
+// Bad input is refused at plan time, naming the attribute, and nothing
+// reaches the server.
+func TestAccInvocableScript_badInput(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	cases := []struct {
+		name, body string
+		want       *regexp.Regexp
+	}{
+		{"empty name", `name = ""
+  script = "x"`, regexp.MustCompile(`(?s)Attribute name string length must be at least 1`)},
+		{"name with spaces", `name = " padded "
+  script = "x"`, regexp.MustCompile(`(?s)Name Has Surrounding White Space.*" padded "`)},
+		{"unknown language", `name = "n"
+  script = "x"
+  language = "javascript"`, regexp.MustCompile(`(?s)Attribute language value must be one of`)},
+		{"empty script", `name = "n"
+  script = ""`, regexp.MustCompile(`(?s)Attribute script string length must be at least 1`)},
+		{"bad org id", `name = "n"
+  script = "x"
+  org_id = "my-org"`, regexp.MustCompile(`(?s)Attribute org_id must be an InfluxDB organization ID`)},
+	}
+	steps := make([]resource.TestStep, 0, len(cases))
+	for _, tc := range cases {
+		steps = append(steps, resource.TestStep{
+			Config:      s.providerBlock() + "resource \"influxdb_invocable_script\" \"bad\" {\n  " + tc.body + "\n}\n",
+			PlanOnly:    true,
+			ExpectError: tc.want,
+		})
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps:                    steps,
+		CheckDestroy: func(*terraform.State) error {
+			if n := s.writes(); n != 0 {
+				return fmt.Errorf("bad input reached the server: %d writes (%v)", n, s.Stats())
+			}
+			return nil
+		},
+	})
+}
