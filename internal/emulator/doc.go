@@ -84,9 +84,11 @@
 // total order and paging by offset is stable.
 //
 // Create requires name, description, script and language (flux, sql or
-// influxql); a missing field or an empty string is 400 "invalid" with a
-// message naming the first offending field, in that order. Whitespace-only
-// values are accepted (the Cloud UI sends " " for a blank description).
+// influxql); a missing field, or an empty name, script or language, is 400
+// "invalid" with a message naming the first offending field, in that order.
+// description must be present but may be empty: the contract requires the
+// key, not content (research §8 C9). Whitespace-only values are accepted (the
+// Cloud UI sends " " for a blank description).
 // orgID in the body and unknown keys are ignored. A duplicate name within the
 // org is 422 {"code":"conflict","message":"uniqueness violation"}. The 201
 // body is the full Script: id (16 random lowercase hex digits, unique),
@@ -98,8 +100,8 @@
 // key are ignored, as the current contract says. An empty body or a body with
 // no non-empty description/script (e.g. {}) is a 200 no-op returning the
 // script unchanged, including updatedAt. An empty string counts as absent: the
-// contract promises an empty body never stores an empty script, and create
-// never allows empty values. Any real change moves updatedAt strictly forward
+// contract promises an empty body never stores an empty script (so PATCH
+// cannot empty a description either). Any real change moves updatedAt strictly forward
 // (by one microsecond when the clock has not advanced); createdAt never moves.
 //
 // Delete answers 204, also for unknown ids and other orgs' ids. Get, patch,

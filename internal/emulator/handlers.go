@@ -272,8 +272,8 @@ func (s *Server) handlePatchFunction(w http.ResponseWriter, r *http.Request, org
 
 // patch applies description and script (and name, for functions). An empty
 // string counts as "not given", like an absent key: the contract promises an
-// empty body never stores an empty script, and the create rules never allow
-// an empty name, description (scripts) or script anyway.
+// empty body never stores an empty script, and create never allows an empty
+// name or script.
 func (s *Server) patch(w http.ResponseWriter, r *http.Request, org *Org, g generation, id string, renameAllowed bool) {
 	cur, ok := s.store.get(org.ID, id)
 	if !ok {

@@ -544,7 +544,9 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		}
 		return p
 	}
-	org := func(id, name string, tokens ...string) emulator.Org { return emulator.Org{ID: id, Name: name, Tokens: tokens} }
+	org := func(id, name string, tokens ...string) emulator.Org {
+		return emulator.Org{ID: id, Name: name, Tokens: tokens}
+	}
 	cases := []struct {
 		name string
 		opts emulator.Options

@@ -139,7 +139,7 @@ func decodeAPIError(op string, resp *http.Response, attempts int, secret string)
 			code = strings.Trim(string(body.Code), `"`)
 		}
 		e.Code = printable(code)
-		e.Message = printable(body.Message)
+		e.Message = body.Message
 	} else if len(strings.TrimSpace(string(data))) > 0 {
 		e.Message = "non-JSON response: " + snippet(data, secret)
 	}

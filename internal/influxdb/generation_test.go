@@ -295,3 +295,22 @@ func TestParamsUnsupportedOnFunctions(t *testing.T) {
 		t.Errorf("%d requests, want none", n)
 	}
 }
+
+func TestConfiguredAPIAndLanguagesOf(t *testing.T) {
+	t.Parallel()
+	for _, api := range []API{APIAuto, APIScripts, APIFunctions} {
+		c := newTestClient(t, "http://127.0.0.1:1", WithAPI(api))
+		if got := c.ConfiguredAPI(); got != api {
+			t.Errorf("ConfiguredAPI = %q, want %q", got, api)
+		}
+	}
+	if got := LanguagesOf(APIScripts); !slices.Equal(got, []string{"flux", "sql", "influxql"}) {
+		t.Errorf("LanguagesOf(scripts) = %q", got)
+	}
+	if got := LanguagesOf(APIFunctions); !slices.Equal(got, []string{"flux", "python"}) {
+		t.Errorf("LanguagesOf(functions) = %q", got)
+	}
+	if got := LanguagesOf(APIAuto); !slices.Equal(got, AllLanguages) {
+		t.Errorf("LanguagesOf(auto) = %q, want every language", got)
+	}
+}

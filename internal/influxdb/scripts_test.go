@@ -182,6 +182,13 @@ func TestListAllNonAdvancingServer(t *testing.T) {
 	fs := newFakeServer(t, APIScripts)
 	fs.addN("s", 1234)
 	fs.ignoreOff = true
+	fs.before = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if n > 10 { // ListAll is looping: end it with an error the test rejects
+			writeAPIError(w, http.StatusInternalServerError, "internal error", "too many pages")
+			return true
+		}
+		return false
+	}
 	c := newTestClient(t, fs.URL())
 	got, err := c.ListAll(context.Background(), ListOptions{}, 0)
 	if err == nil {
@@ -326,8 +333,13 @@ func TestFindByNameFunctionsBeyondFirstPage(t *testing.T) {
 	}
 	// ListAll with a name and a max counts matches, not scanned scripts.
 	all, err := c.ListAll(context.Background(), ListOptions{OrgID: testOrgID, Name: "target"}, 1)
-	if err != nil || len(all) != 1 {
-		t.Errorf("ListAll(name, max 1) = %d scripts, %v; want 1", len(all), err)
+	if err != nil || len(all) != 1 || all[0].Name != "target" {
+		t.Errorf("ListAll(name, max 1) = %+v, %v; want the one script named target", all, err)
+	}
+	// List filters its page by exact name, too.
+	page, err := c.List(context.Background(), ListOptions{OrgID: testOrgID, Name: "f-0001", Limit: 500})
+	if err != nil || len(page) != 1 || page[0].Name != "f-0001" {
+		t.Errorf("List(name) = %+v, %v; want the one script named f-0001", page, err)
 	}
 }
 

@@ -84,6 +84,9 @@ func (c serverCheck) CheckState(_ context.Context, _ statecheck.CheckStateReques
 // expectRequests asserts exact request counts, keyed "METHOD ROUTE".
 func (s *testServer) expectRequests(want map[string]int) serverCheck {
 	return func() error {
+		if s.onCloud() {
+			return nil
+		}
 		var problems []string
 		for key, n := range want {
 			if got := s.requests(key); got != n {
@@ -109,6 +112,9 @@ func (s *testServer) expectRequestsFunc(want map[string]int) func(*terraform.Sta
 // steps that run one command may list each collection at most once.
 func (s *testServer) expectDetectionAtMostOnce() func(*terraform.State) error {
 	return func(*terraform.State) error {
+		if s.onCloud() {
+			return nil
+		}
 		st := s.Stats()
 		if st["GET /api/v2/scripts"] > 1 || st["GET /api/v2/functions"] > 1 {
 			return fmt.Errorf("generation detection ran more than once: %v", st)
@@ -120,6 +126,9 @@ func (s *testServer) expectDetectionAtMostOnce() func(*terraform.State) error {
 // expectScriptCount asserts how many scripts the organization holds.
 func (s *testServer) expectScriptCount(orgID string, n int) serverCheck {
 	return func() error {
+		if s.onCloud() {
+			return nil
+		}
 		if got := s.ScriptCount(orgID); got != n {
 			return fmt.Errorf("organization %s holds %d scripts, want %d (names %v)", orgID, got, n, s.ScriptNames(orgID))
 		}

@@ -177,15 +177,15 @@ func (p *influxProvider) Resources(_ context.Context) []func() resource.Resource
 }
 
 func (p *influxProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{NewScriptsDataSource, NewScriptDataSource, NewInvocationDataSource}
 }
 
 func (p *influxProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{}
+	return []func() ephemeral.EphemeralResource{NewInvocationEphemeralResource}
 }
 
 func (p *influxProvider) Functions(_ context.Context) []func() function.Function {
-	return []func() function.Function{}
+	return []func() function.Function{NewScriptParamsFunction}
 }
 
 // setting is one provider setting after the configuration and environment

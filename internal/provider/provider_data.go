@@ -78,10 +78,15 @@ func tflogDebug(ctx context.Context, d *providerData, msg string, fields map[str
 	tflog.Debug(ctx, msg, fields)
 }
 
+// minMaskedLen is the shortest token that is masked in text. Shorter
+// "tokens" (placeholders in tests and demos) would mangle every message
+// they occur in by chance; real InfluxDB tokens are 88 characters long.
+const minMaskedLen = 6
+
 // maskToken registers the token with terraform-plugin-log so that it is
 // replaced in any message or field logged with the returned context.
 func maskToken(ctx context.Context, token string) context.Context {
-	if token == "" {
+	if len(token) < minMaskedLen {
 		return ctx
 	}
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, token)
@@ -91,7 +96,7 @@ func maskToken(ctx context.Context, token string) context.Context {
 
 // redact removes the token from text that is about to reach the user.
 func redact(s, token string) string {
-	if token == "" {
+	if len(token) < minMaskedLen {
 		return s
 	}
 	return strings.ReplaceAll(s, token, "***")

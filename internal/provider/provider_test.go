@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -31,11 +32,26 @@ type testServer struct {
 }
 
 // newTestServer starts an emulator for one test. By default it serves the
-// current /api/v2/scripts generation to one organization. When
-// INFLUXDB_URL, INFLUXDB_TOKEN and INFLUXDB_ORG_ID are all set, tests that
-// allow it run against that real account instead (see CONTRIBUTING.md).
+// current /api/v2/scripts generation to one organization.
+//
+// With INFLUXDB_TEST_CLOUD=1 and INFLUXDB_URL, INFLUXDB_TOKEN and
+// INFLUXDB_ORG_ID set (make testacc-cloud), tests run against that real
+// account instead. Tests that need the emulator's own features (several
+// organizations, fault injection) are skipped there, and checks of the
+// emulator's request counts and contents are not made: a real server does
+// not expose them.
 func newTestServer(t *testing.T, opts emulator.Options) *testServer {
 	t.Helper()
+	if os.Getenv("INFLUXDB_TEST_CLOUD") != "" {
+		if !reflect.ValueOf(opts).IsZero() {
+			t.Skip("this test needs the emulator's organizations or fault injection, which a real account does not have")
+		}
+		s := &testServer{URL: os.Getenv("INFLUXDB_URL"), Token: os.Getenv("INFLUXDB_TOKEN"), OrgID: os.Getenv("INFLUXDB_ORG_ID")}
+		if s.URL == "" || s.Token == "" || s.OrgID == "" {
+			t.Fatal("INFLUXDB_TEST_CLOUD needs INFLUXDB_URL, INFLUXDB_TOKEN and INFLUXDB_ORG_ID")
+		}
+		return s
+	}
 	if opts.APIs == "" {
 		opts.APIs = testAPIs()
 	}
@@ -55,6 +71,25 @@ func newTestServer(t *testing.T, opts emulator.Options) *testServer {
 	return &testServer{Server: emu, URL: srv.URL, Token: org.Tokens[0], OrgID: org.ID}
 }
 
+// requireEmulator skips a test that needs the emulator's fault injection
+// or contents when it runs against a real account.
+func (s *testServer) requireEmulator(t *testing.T) {
+	t.Helper()
+	if s.onCloud() {
+		t.Skip("this test injects faults or inspects the server's contents, which only the emulator allows")
+	}
+}
+
+// onCloud reports whether the test talks to a real account.
+func (s *testServer) onCloud() bool { return s.Server == nil }
+
+// ResetStats forgets the emulator's request counts (nothing on a real account).
+func (s *testServer) ResetStats() {
+	if !s.onCloud() {
+		s.Server.ResetStats()
+	}
+}
+
 // testAPIs lets the whole suite run against an emulator that serves only
 // the older generation: INFLUXDB_TEST_APIS=functions.
 func testAPIs() string {
@@ -66,22 +101,46 @@ func testAPIs() string {
 
 func functionsOnly() bool { return testAPIs() == "functions" }
 
-// providerBlock configures the provider for s. Extra HCL lines go inside.
+// providerBlock configures the provider for s. Each extra line is a
+// "name = value" setting that replaces the default of the same name.
 func (s *testServer) providerBlock(extra ...string) string {
-	return fmt.Sprintf(`
-provider "influxdb" {
-  url         = %q
-  token       = %q
-  org_id      = %q
-  max_retries = 3
-%s
-}
-`, s.URL, s.Token, s.OrgID, strings.Join(extra, "\n"))
+	settings := [][2]string{
+		{"url", fmt.Sprintf("%q", s.URL)},
+		{"token", fmt.Sprintf("%q", s.Token)},
+		{"org_id", fmt.Sprintf("%q", s.OrgID)},
+		{"max_retries", "3"},
+	}
+	for _, line := range extra {
+		name, value, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		replaced := false
+		for i := range settings {
+			if settings[i][0] == name {
+				settings[i][1], replaced = value, true
+			}
+		}
+		if !replaced {
+			settings = append(settings, [2]string{name, value})
+		}
+	}
+	var b strings.Builder
+	b.WriteString("\nprovider \"influxdb\" {\n")
+	for _, kv := range settings {
+		fmt.Fprintf(&b, "  %s = %s\n", kv[0], kv[1])
+	}
+	b.WriteString("}\n")
+	return b.String()
 }
 
 // requests returns how many requests the emulator saw for a "METHOD ROUTE"
 // key such as "GET /api/v2/scripts/{id}", in the generation under test.
 func (s *testServer) requests(key string) int {
+	if s.onCloud() {
+		return 0
+	}
 	if functionsOnly() {
 		key = strings.Replace(key, "/api/v2/scripts", "/api/v2/functions", 1)
 	}
@@ -90,6 +149,9 @@ func (s *testServer) requests(key string) int {
 
 // writes counts every request that could change the server.
 func (s *testServer) writes() int {
+	if s.onCloud() {
+		return 0
+	}
 	n := 0
 	for k, v := range s.Stats() {
 		if strings.HasPrefix(k, "POST ") && !strings.HasSuffix(k, "/invoke") || strings.HasPrefix(k, "PATCH ") || strings.HasPrefix(k, "DELETE ") {

@@ -1,0 +1,4 @@
+import {
+  to = influxdb_invocable_script.last_point
+  id = "09afa3b220fe4000"
+}

@@ -1,0 +1,56 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+)
+
+var _ datasource.DataSourceWithConfigure = (*invocationDataSource)(nil)
+
+// NewInvocationDataSource is the influxdb_invocable_script_invocation data source.
+func NewInvocationDataSource() datasource.DataSource { return &invocationDataSource{} }
+
+type invocationDataSource struct {
+	data *providerData
+}
+
+func (d *invocationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_invocable_script_invocation"
+}
+
+func (d *invocationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Invokes an InfluxDB Cloud API-invocable script with parameters and exposes its result, parsed into `columns` and `rows` when it is CSV.\n\n" +
+			"**A data source runs on every plan and refresh**, so the script runs again each time Terraform plans, refreshes or applies. Use it only for read-only (query) scripts, never for scripts that write data or have other side effects.\n\n" +
+			"The result is stored in the state and the plan. For results that must not be written there, use the `influxdb_invocable_script_invocation` ephemeral resource, which has the same arguments (Terraform 1.10 / OpenTofu 1.11 or later).",
+		Attributes: invocationDataSourceAttributes(),
+	}
+}
+
+func (d *invocationDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		return
+	}
+	d.data = data
+}
+
+func (d *invocationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m invocationModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	runInvocation(ctx, d.data, &m, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
