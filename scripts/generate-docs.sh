@@ -73,7 +73,8 @@ fi
 
 # 2. The provider schema, through OpenTofu. tfplugindocs looks the schema up
 #    under registry.terraform.io/hashicorp/<name>, whatever the real address.
-log "building the provider and reading its schema with $("$tofu" version | head -n1)"
+tofu_version=$("$tofu" version)
+log "building the provider and reading its schema with ${tofu_version%%$'\n'*}"
 goos=$(go env GOOS)
 goarch=$(go env GOARCH)
 plugin_dir="$work/schema/plugins/registry.terraform.io/hashicorp/influxdb/0.0.1/${goos}_${goarch}"

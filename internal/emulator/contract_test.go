@@ -336,8 +336,9 @@ func newHarness(t *testing.T, opts emulator.Options) *harness {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	base.MaxIdleConnsPerHost = 64 // the concurrency test runs 50 clients at once
+	// No proxy (loopback only); enough idle connections for the 50 clients
+	// of the concurrency test, which otherwise churn through new ones.
+	base := &http.Transport{MaxIdleConns: 100, MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
 	t.Cleanup(base.CloseIdleConnections)
 	return &harness{t: t, srv: srv, url: ts.URL, client: newValidatingClient(t, base, cs), base: base, cs: cs}
 }

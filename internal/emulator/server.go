@@ -14,7 +14,7 @@ import (
 const (
 	DefaultOrgID   = "0a1b2c3d4e5f6071"
 	DefaultOrgName = "emulator"
-	DefaultToken   = "emulator-token"
+	DefaultToken   = "emulator-token" //nolint:gosec // a well-known test token, not a credential
 )
 
 // MaxBodyBytes is the largest request body the emulator reads; a larger one
@@ -453,7 +453,7 @@ func dropConnection(w http.ResponseWriter) {
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
-	conn.Close()
+	_ = conn.Close() // the point is the broken connection; a close error changes nothing
 }
 
 // authenticate returns the org whose token is in the Authorization header

@@ -295,12 +295,12 @@ func (st *store) saveLocked() error {
 	tmpName := tmp.Name()
 	cleanup := func() { _ = os.Remove(tmpName) }
 	if _, err := tmp.Write(raw); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the write error is the one to report
 		cleanup()
 		return fmt.Errorf("saving data file: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the sync error is the one to report
 		cleanup()
 		return fmt.Errorf("saving data file: %w", err)
 	}
@@ -314,7 +314,7 @@ func (st *store) saveLocked() error {
 	}
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync() // best effort: not every platform can sync a directory
-		d.Close()
+		_ = d.Close()
 	}
 	return nil
 }

@@ -286,7 +286,11 @@ func IsLoopback(u *url.URL) bool {
 }
 
 func newTransport(caPEM string, insecure bool) (*http.Transport, error) {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	base, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		base = &http.Transport{}
+	}
+	t := base.Clone()
 	// Terraform runs up to ten operations at once against one host; keep
 	// enough idle connections for all of them so none is re-dialled.
 	t.MaxIdleConns = 64

@@ -3,11 +3,16 @@ package influxdb
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -413,5 +418,83 @@ func TestLogBodies(t *testing.T) {
 				t.Errorf("logged %d events with bodies, want none", bodies)
 			}
 		})
+	}
+}
+
+func TestTLS(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		writeJSON(w, http.StatusOK, map[string]any{"scripts": []Script{}})
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+	plain := newFakeServer(t, APIScripts)
+
+	cases := []struct {
+		name     string
+		url      string
+		ca       string
+		insecure bool
+		wantErr  string
+		wantHits int32
+	}{
+		{"trusted CA", srv.URL, caPEM, false, "", 1},
+		{"verification skipped", srv.URL, "", true, "", 1},
+		{"untrusted certificate is not retried", srv.URL, "", false, "certificate", 0},
+		{"https to a plain http port is not retried", strings.Replace(plain.URL(), "http://", "https://", 1), "", false, "HTTP response to HTTPS client", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			hits.Store(0)
+			c := newTestClient(t, tc.url, WithTLS(tc.ca, tc.insecure))
+			_, err := c.List(context.Background(), ListOptions{})
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				var te *TransportError
+				if !errors.As(err, &te) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("List = %v, want a TransportError about %q", err, tc.wantErr)
+				}
+				if te.Attempts != 1 || strings.Contains(err.Error(), "attempts") {
+					t.Errorf("a TLS failure was retried: %v", err)
+				}
+				assertNoToken(t, err)
+			}
+			if tc.url == srv.URL && hits.Load() != tc.wantHits {
+				t.Errorf("server saw %d requests, want %d", hits.Load(), tc.wantHits)
+			}
+		})
+	}
+	if n := len(plain.requests()); n != 0 {
+		t.Errorf("the plain server decoded %d requests", n)
+	}
+}
+
+// TestTruncatedBody: the answer's headers arrive but its body is cut short.
+func TestTruncatedBody(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.before = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return true
+		}
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":")
+		_ = buf.Flush()
+		_ = conn.Close()
+		return true
+	}
+	c := newTestClient(t, fs.URL())
+	_, err := c.Get(context.Background(), "abc")
+	var te *TransportError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "reading response") || te.Attempts != 1 {
+		t.Errorf("Get = %v, want a TransportError while reading the response", err)
 	}
 }

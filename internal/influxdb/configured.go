@@ -1,5 +1,7 @@
 package influxdb
 
+import "slices"
+
 // ConfiguredAPI returns the generation the client was told to speak, or
 // APIAuto when it detects it. It makes no request, so plans can use it.
 func (c *Client) ConfiguredAPI() API { return c.api }
@@ -7,7 +9,7 @@ func (c *Client) ConfiguredAPI() API { return c.api }
 // LanguagesOf lists the languages a generation accepts on create.
 func LanguagesOf(api API) []string {
 	if g, ok := generations[api]; ok {
-		return g.caps.Languages
+		return slices.Clone(g.caps.Languages)
 	}
-	return AllLanguages
+	return slices.Clone(AllLanguages)
 }

@@ -139,7 +139,7 @@ func decodeAPIError(op string, resp *http.Response, attempts int, secret string)
 			code = strings.Trim(string(body.Code), `"`)
 		}
 		e.Code = printable(code)
-		e.Message = body.Message
+		e.Message = printable(body.Message)
 	} else if len(strings.TrimSpace(string(data))) > 0 {
 		e.Message = "non-JSON response: " + snippet(data, secret)
 	}
@@ -154,15 +154,20 @@ func decodeAPIError(op string, resp *http.Response, attempts int, secret string)
 
 const redacted = "[redacted]" // no angle brackets: snippet strips tags
 
+// minRedactLen is the shortest secret that is searched for in text. A
+// placeholder token of a character or two would mangle every message it
+// happens to occur in; real InfluxDB tokens are 88 characters long.
+const minRedactLen = 6
+
 func redactString(s, secret string) string {
-	if secret == "" {
+	if len(secret) < minRedactLen {
 		return s
 	}
 	return strings.ReplaceAll(s, secret, redacted)
 }
 
 func redactBytes(b []byte, secret string) []byte {
-	if secret == "" {
+	if len(secret) < minRedactLen {
 		return b
 	}
 	return bytes.ReplaceAll(b, []byte(secret), []byte(redacted))

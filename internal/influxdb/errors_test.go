@@ -39,7 +39,7 @@ func TestAPIErrors(t *testing.T) {
 		{name: "403", status: 403, body: `{"code":"forbidden","message":"insufficient permissions"}`,
 			wantCode: "forbidden", wantMessage: "insufficient permissions", unauth: true},
 		{name: "404", status: 404, body: `{"code":"not found","message":"script \"09afa3b220fe400\" not found"}`,
-			header: map[string]string{"X-Platform-Error-Code": "not found"},
+			header:   map[string]string{"X-Platform-Error-Code": "not found"},
 			wantCode: "not found", wantMessage: `script "09afa3b220fe400" not found`, notFound: true},
 		{name: "422 conflict", status: 422, body: `{"code":"conflict","message":"uniqueness violation"}`,
 			wantCode: "conflict", wantMessage: "uniqueness violation", conflict: true},

@@ -314,3 +314,36 @@ func TestConfiguredAPIAndLanguagesOf(t *testing.T) {
 		t.Errorf("LanguagesOf(auto) = %q, want every language", got)
 	}
 }
+
+// TestDetectionErrorReachesEveryCall: each call that needs the generation
+// reports a failed detection as it is, and sends nothing else.
+func TestDetectionErrorReachesEveryCall(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.before = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		writeAPIError(w, http.StatusUnauthorized, "unauthorized", "unauthorized access")
+		return true
+	}
+	c := newTestClient(t, fs.URL(), WithAPI(APIAuto))
+	ctx := context.Background()
+	calls := map[string]func() error{
+		"list":     func() error { _, err := c.List(ctx, ListOptions{}); return err },
+		"list all": func() error { _, err := c.ListAll(ctx, ListOptions{}, 0); return err },
+		"get":      func() error { _, err := c.Get(ctx, "abc"); return err },
+		"create":   func() error { _, err := c.Create(ctx, ScriptCreate{Name: "n"}); return err },
+		"update":   func() error { _, err := c.Update(ctx, "abc", ScriptUpdate{}); return err },
+		"delete":   func() error { return c.Delete(ctx, "abc") },
+		"params":   func() error { _, err := c.Params(ctx, "abc"); return err },
+		"invoke":   func() error { _, err := c.Invoke(ctx, "abc", nil); return err },
+	}
+	for name, call := range calls {
+		before := len(fs.requests())
+		if err := call(); !IsUnauthorized(err) {
+			t.Errorf("%s = %v, want the probe's 401", name, err)
+		}
+		reqs := fs.requests()[before:]
+		if len(reqs) != 1 || reqs[0].Path != "/api/v2/scripts" || reqs[0].Query.Get("limit") != "1" {
+			t.Errorf("%s sent %+v, want only the probe", name, reqs)
+		}
+	}
+}

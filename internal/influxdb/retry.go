@@ -125,8 +125,13 @@ func transientTransportError(err error) bool {
 	var unknownAuthority x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	var invalid x509.CertificateInvalidError
-	var notTLS tls.RecordHeaderError // https:// to a plain-http port
+	var notTLS tls.RecordHeaderError // https:// to a port that does not speak TLS
 	if errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &notTLS) {
+		return false
+	}
+	// net/http turns a RecordHeaderError from a plain-HTTP server into this
+	// unexported error; its text is all there is to match.
+	if strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
 		return false
 	}
 	// tls.CertificateVerificationError unwraps to the x509 errors above.

@@ -363,23 +363,18 @@ func TestCancelStopsWaiting(t *testing.T) {
 // with the context.
 func TestCancelDuringCreateBackoff(t *testing.T) {
 	t.Parallel()
-	listed := make(chan struct{}, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	fs := newFakeServer(t, APIScripts)
 	fs.before = func(w http.ResponseWriter, r *http.Request, _ int) bool {
 		if r.Method == http.MethodPost {
 			writeAPIError(w, http.StatusBadGateway, "x", "gateway")
 			return true
 		}
-		defer func() { listed <- struct{}{} }()
+		cancel() // during the lookup, before the client can go on
 		return false
 	}
 	c := newTestClient(t, fs.URL(), WithRetryWait(time.Hour, time.Hour, time.Hour))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		<-listed
-		cancel()
-	}()
 	done := make(chan error, 1)
 	go func() {
 		_, err := c.Create(ctx, ScriptCreate{Name: "n", Script: "s"})

@@ -337,9 +337,9 @@ func TestFindByNameFunctionsBeyondFirstPage(t *testing.T) {
 		t.Errorf("ListAll(name, max 1) = %+v, %v; want the one script named target", all, err)
 	}
 	// List filters its page by exact name, too.
-	page, err := c.List(context.Background(), ListOptions{OrgID: testOrgID, Name: "f-0001", Limit: 500})
-	if err != nil || len(page) != 1 || page[0].Name != "f-0001" {
-		t.Errorf("List(name) = %+v, %v; want the one script named f-0001", page, err)
+	page, err := c.List(context.Background(), ListOptions{OrgID: testOrgID, Name: "f-0699", Limit: 500})
+	if err != nil || len(page) != 1 || page[0].Name != "f-0699" {
+		t.Errorf("List(name) = %+v, %v; want the one script named f-0699", page, err)
 	}
 }
 

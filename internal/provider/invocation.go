@@ -76,7 +76,7 @@ func invocationAttrs() map[string]invocationAttr {
 		},
 		"max_result_bytes": {
 			kind: "int64", optional: true,
-			description: fmt.Sprintf("Largest result, in bytes, that is read. Defaults to `%d` (10 MiB). Reading stops as soon as the result grows past it, and the read fails: a result is never silently truncated. Raise it, or make the script return less.", defaultMaxResultBytes),
+			description:     fmt.Sprintf("Largest result, in bytes, that is read. Defaults to `%d` (10 MiB). Reading stops as soon as the result grows past it, and the read fails: a result is never silently truncated. Raise it, or make the script return less.", defaultMaxResultBytes),
 			int64Validators: []validator.Int64{int64validator.AtLeast(1)},
 		},
 		"result": {

@@ -229,7 +229,7 @@ func configureProvider(ctx context.Context, cfg providerModel, version string) *
 	d := &providerData{}
 	urlS := stringSetting(cfg.URL, "url")
 	tokenS := stringSetting(cfg.Token, "token")
-	orgIDS := stringSetting(cfg.OrgID, "org_id")
+	orgIDSetting := stringSetting(cfg.OrgID, "org_id")
 	orgS := stringSetting(cfg.Org, "org")
 	caS := stringSetting(cfg.CACertificate, "ca_certificate")
 	timeoutS := stringSetting(cfg.Timeout, "timeout")
@@ -240,7 +240,7 @@ func configureProvider(ctx context.Context, cfg providerModel, version string) *
 	}
 
 	var unknown []string
-	for attr, s := range map[string]setting{"url": urlS, "token": tokenS, "org_id": orgIDS, "org": orgS, "ca_certificate": caS, "timeout": timeoutS, "scripts_api": apiS} {
+	for attr, s := range map[string]setting{"url": urlS, "token": tokenS, "org_id": orgIDSetting, "org": orgS, "ca_certificate": caS, "timeout": timeoutS, "scripts_api": apiS} {
 		if s.unknown {
 			unknown = append(unknown, attr)
 		}
@@ -272,12 +272,12 @@ func configureProvider(ctx context.Context, cfg providerModel, version string) *
 		d.configDiags.AddAttributeError(path.Root("token"), "Missing InfluxDB Token",
 			"The provider needs an API token with permission to read and write scripts. "+attrHelp("token"))
 	}
-	if orgIDS.set {
-		if !orgIDPattern.MatchString(orgIDS.value) {
+	if orgIDSetting.set {
+		if !orgIDPattern.MatchString(orgIDSetting.value) {
 			d.configDiags.AddAttributeError(path.Root("org_id"), "Invalid Organization ID",
-				fmt.Sprintf("The organization ID from %s must be 16 lowercase hexadecimal characters (find it in the Cloud UI under your organization's settings).", orgIDS.source))
+				fmt.Sprintf("The organization ID from %s must be 16 lowercase hexadecimal characters (find it in the Cloud UI under your organization's settings).", orgIDSetting.source))
 		}
-		d.orgID = orgIDS.value
+		d.orgID = orgIDSetting.value
 	}
 	if orgS.set {
 		d.orgName = orgS.value

@@ -210,7 +210,7 @@ resource "influxdb_invocable_script" "x" {
 	var steps []resource.TestStep
 	for _, tc := range cases {
 		steps = append(steps, resource.TestStep{
-			Config: s.providerBlock(tc.setting) + resourceBlock,
+			Config:      s.providerBlock(tc.setting) + resourceBlock,
 			PlanOnly:    true,
 			ExpectError: regexp.MustCompile(tc.want),
 		})

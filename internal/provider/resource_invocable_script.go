@@ -346,7 +346,7 @@ func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadReq
 	}
 
 	newState := invocableScriptResourceModel{scriptModel: scriptModelFrom(s), Params: state.Params, Timeouts: state.Timeouts}
-	if newState.Timeouts.Object.IsNull() {
+	if newState.Timeouts.IsNull() {
 		newState.Timeouts = timeouts.Value{Object: types.ObjectNull(state.Timeouts.AttributeTypes(ctx))}
 	}
 	source, diags := req.Private.GetKey(ctx, privateParamsSource)
