@@ -384,16 +384,35 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	if err := c.do(ctx, &request{op: op, method: http.MethodDelete, path: g.item(id)}, nil); err != nil && !IsNotFound(err) {
 		return err
 	}
-	_, err = c.get(ctx, g, id)
-	switch {
-	case IsNotFound(err):
-		return nil
-	case err != nil:
-		return fmt.Errorf("%s: confirming the deletion: %w", op, err)
-	default:
-		return fmt.Errorf("%s: the server answered the DELETE but still has the script; it may be queued for deletion, or the token may lack write permission", op)
+	// The contract says a deleted script is "queued" for deletion, so a
+	// script still present right after the DELETE is looked at again a few
+	// times, with short waits, before that is called a failure.
+	wait := c.retryWaitMin / 2
+	for attempt := 1; ; attempt++ {
+		_, err = c.get(ctx, g, id)
+		switch {
+		case IsNotFound(err):
+			return nil
+		case err != nil:
+			return fmt.Errorf("%s: confirming the deletion: %w", op, err)
+		case attempt >= confirmDeleteAttempts:
+			return fmt.Errorf("%s: the server answered the DELETE but still had the script after %d checks; it may be queued for deletion, or the token may lack write permission", op, attempt)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%s: confirming the deletion: %w", op, ctx.Err())
+		case <-t.C:
+		}
+		wait *= 2
 	}
 }
+
+// confirmDeleteAttempts bounds the reads that confirm a deletion; they wait
+// half the minimum retry wait at first, doubling (about 4 s in all with the
+// defaults), in the rare case the server is still busy.
+const confirmDeleteAttempts = 5
 
 // Params returns the parameters the stored script references, name → type
 // (any, bool, duration, float, int, string, time, uint).

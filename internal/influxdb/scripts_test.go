@@ -494,6 +494,36 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
+// A deletion the server queues: the script is still there on the first
+// checks and gone on the third, which is success.
+func TestDeleteQueued(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	s := fs.add(Script{Name: "n", Script: "s"})
+	gets := 0
+	fs.before = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		switch r.Method {
+		case http.MethodDelete:
+			w.WriteHeader(http.StatusNoContent)
+		case http.MethodGet:
+			gets++
+			if gets < 3 {
+				writeJSON(w, http.StatusOK, s)
+			} else {
+				writeAPIError(w, http.StatusNotFound, "not found", fmt.Sprintf("script %q not found", s.ID))
+			}
+		}
+		return true
+	}
+	c := newTestClient(t, fs.URL())
+	if err := c.Delete(context.Background(), s.ID); err != nil {
+		t.Fatalf("Delete = %v, want success once the queued deletion is done", err)
+	}
+	if gets != 3 {
+		t.Fatalf("confirming GETs = %d, want 3", gets)
+	}
+}
+
 func TestDelete(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -508,8 +538,8 @@ func TestDelete(t *testing.T) {
 		{"unknown id: 204 then 404", true, 0, 0, "", []string{"DELETE", "GET"}},
 		{"delete 404 and get 404", false, http.StatusNotFound, http.StatusNotFound, "", []string{"DELETE", "GET"}},
 		{"delete 204 and get 404", false, http.StatusNoContent, http.StatusNotFound, "", []string{"DELETE", "GET"}},
-		{"still there", false, http.StatusNoContent, http.StatusOK, "still has the script", []string{"DELETE", "GET"}},
-		{"delete 404 but still there", false, http.StatusNotFound, http.StatusOK, "still has the script", []string{"DELETE", "GET"}},
+		{"still there", false, http.StatusNoContent, http.StatusOK, "still had the script after 5 checks", []string{"DELETE", "GET", "GET", "GET", "GET", "GET"}},
+		{"delete 404 but still there", false, http.StatusNotFound, http.StatusOK, "still had the script after 5 checks", []string{"DELETE", "GET", "GET", "GET", "GET", "GET"}},
 		{"delete refused", false, http.StatusUnauthorized, 0, "HTTP 401", []string{"DELETE"}},
 		{"delete fails", false, http.StatusInternalServerError, 0, "HTTP 500", []string{"DELETE"}},
 		{"confirmation fails", false, 0, http.StatusUnauthorized, "confirming the deletion", []string{"DELETE", "GET"}},
