@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -235,7 +236,9 @@ func newFakeScriptsAPI(t *testing.T, list []map[string]any, answers map[string]f
 	mux.HandleFunc("GET /api/v2/scripts", func(w http.ResponseWriter, r *http.Request) {
 		out := []map[string]any{}
 		for _, s := range list {
-			if name := r.URL.Query().Get("name"); name == "" || s["name"] == name {
+			// The name filter matches parts of names, as Cloud's may: the
+			// provider must compare names exactly itself.
+			if name := r.URL.Query().Get("name"); name == "" || strings.Contains(fmt.Sprint(s["name"]), name) {
 				out = append(out, s)
 			}
 		}

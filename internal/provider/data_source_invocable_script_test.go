@@ -156,18 +156,40 @@ func TestAccInvocableScriptDataSource_errors(t *testing.T) {
 }
 
 // Two scripts of one name cannot be made through the API (names are unique
-// per organization), so a fake server answers with two.
+// per organization), nor can a token see another organization's script,
+// and the emulator's name filter is exact, so a fake server answers with all
+// three.
 func TestAccInvocableScriptDataSource_ambiguousName(t *testing.T) {
-	script := func(id string) map[string]any {
-		return map[string]any{"id": id, "orgID": "00000000000000cc", "name": "twin", "description": "", "script": "x", "language": "flux", "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-01-01T00:00:00Z"}
+	script := func(id, name string) map[string]any {
+		return map[string]any{"id": id, "orgID": "00000000000000cc", "name": name, "description": "", "script": "x", "language": "flux", "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-01-01T00:00:00Z"}
 	}
-	url := newFakeScriptsAPI(t, []map[string]any{script("00000000000000d1"), script("00000000000000d2")}, nil)
+	url := newFakeScriptsAPI(t, []map[string]any{script("00000000000000d1", "twin"), script("00000000000000d2", "twin"), script("00000000000000d3", "twins")}, nil)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
 				Config:      fakeProviderBlock(url) + `data "influxdb_invocable_script" "x" { name = "twin" }`,
 				ExpectError: errorRe("Script Name Is Ambiguous", `2 scripts named "twin" were found`, "00000000000000d1", "00000000000000d2", "by id instead"),
+			},
+			{
+				// The list data source matches the name exactly too.
+				Config: fakeProviderBlock(url) + `data "influxdb_invocable_scripts" "x" { name = "twin" }`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.influxdb_invocable_scripts.x", tfjsonpath.New("scripts"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact("00000000000000d1")}),
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact("00000000000000d2")}),
+					})),
+					// Without an org_id anywhere, the scripts' organization is reported.
+					statecheck.ExpectKnownValue("data.influxdb_invocable_scripts.x", tfjsonpath.New("org_id"), knownvalue.StringExact("00000000000000cc")),
+				},
+			},
+			{
+				// A script of another organization than the one asked for is an error.
+				Config: fakeProviderBlock(url) + `data "influxdb_invocable_script" "x" {
+  id     = "00000000000000d1"
+  org_id = "00000000000000aa"
+}`,
+				ExpectError: errorRe("Script Of Another Organization", "asks for the script of organization 00000000000000aa", "returned the script of organization 00000000000000cc"),
 			},
 			{
 				// Found by id, the same script is fine.

@@ -76,7 +76,7 @@ func (d *scriptsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			},
 			"name": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Only scripts with exactly this name (at most one per organization).",
+				MarkdownDescription: "Only the script with exactly this name (names are unique within an organization, and are compared exactly, including case).",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"limit": schema.Int64Attribute{
@@ -131,6 +131,11 @@ func (d *scriptsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if err != nil {
 		addClientError(&resp.Diagnostics, "Unable To List Scripts", fmt.Sprintf("The provider could not list the scripts of %s.", orgPhrase(orgID)), err, d.data.token)
 		return
+	}
+	if name := m.Name.ValueString(); name != "" {
+		// The server's name filter may match more loosely than the API
+		// contract says; the name is matched exactly here.
+		scripts = slices.DeleteFunc(scripts, func(s influxdb.Script) bool { return s.Name != name })
 	}
 	if others := otherOrgs(scripts, orgID); len(others) > 0 {
 		addOtherOrgsError(&resp.Diagnostics, "the scripts", orgID, others)

@@ -45,19 +45,12 @@ func TestAccInvocableScriptsDataSource_allPages(t *testing.T) {
 	s := newTestServer(t, emulator.Options{})
 	s.createMany(t, 1234)
 	const all, window = "data.influxdb_invocable_scripts.all", "data.influxdb_invocable_scripts.window"
-	config := s.providerBlock(s.apiSetting()) + `
-data "influxdb_invocable_scripts" "all" {}
-
-data "influxdb_invocable_scripts" "window" {
-  limit  = 600
-  offset = 10
-}
-`
+	provider := s.providerBlock(s.apiSetting())
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
-				Config: config,
+				Config: provider + `data "influxdb_invocable_scripts" "all" {}`,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(all, tfjsonpath.New("scripts"), knownvalue.ListSizeExact(1234)),
 					statecheck.ExpectKnownValue(all, nameAt(0), knownvalue.StringExact("script-1233")),
@@ -75,21 +68,35 @@ data "influxdb_invocable_scripts" "window" {
 						"created_at":  knownvalue.StringRegexp(rfc3339),
 						"updated_at":  knownvalue.StringRegexp(rfc3339),
 					})),
-					// limit and offset pick a window that spans two pages.
+				},
+			},
+			{
+				// One refresh reads the data source once: three pages (500,
+				// 500, 234). The provider is pinned to one API generation, so
+				// no detection request is made.
+				PreConfig:    s.ResetStats,
+				RefreshState: true,
+				Check:        s.expectRequestsFunc(map[string]int{"GET /api/v2/scripts": 3}),
+			},
+			{
+				// limit and offset pick a window that spans two pages.
+				Config: provider + `
+data "influxdb_invocable_scripts" "window" {
+  limit  = 600
+  offset = 10
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(window, tfjsonpath.New("scripts"), knownvalue.ListSizeExact(600)),
 					statecheck.ExpectKnownValue(window, nameAt(0), knownvalue.StringExact("script-1223")),
 					statecheck.ExpectKnownValue(window, nameAt(599), knownvalue.StringExact("script-0624")),
 				},
 			},
 			{
-				// One refresh reads each data source once: 3 pages (500, 500,
-				// 234) for all, 2 (500, 100) for the window. The provider is
-				// pinned to one API generation, so nothing is detected.
+				// Two pages: 500, then the 100 still wanted.
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
-				Check: s.expectRequestsFunc(map[string]int{
-					"GET /api/v2/scripts": 3 + 2,
-				}),
+				Check:        s.expectRequestsFunc(map[string]int{"GET /api/v2/scripts": 2}),
 			},
 		},
 	})

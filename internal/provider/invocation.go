@@ -255,7 +255,7 @@ func reportInvokeError(ctx context.Context, client *influxdb.Client, token, id s
 		if lookupErr == nil && len(missing) > 0 {
 			diags.AddAttributeError(path.Root("params"), "Missing Script Parameters",
 				fmt.Sprintf("Script %s references %s, which params does not supply, so InfluxDB refused to run it. Add %s to params, e.g. params = { %s = ... }.\n\n%s",
-					id, quoteList("parameter", missing), plural2(len(missing), "it", "them"), missing[0], redact(err.Error(), token)))
+					id, quoteList("parameter", missing), itOrThem(len(missing)), missing[0], redact(err.Error(), token)))
 			return
 		}
 		detail := fmt.Sprintf("InfluxDB refused to run script %s with the given params. Check that params supplies every parameter the script reads, with values of the types it expects.", id)
@@ -309,11 +309,11 @@ func quoteList(noun string, items []string) string {
 	return "the " + noun + "s " + strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
-func plural2(n int, one, many string) string {
+func itOrThem(n int) string {
 	if n == 1 {
-		return one
+		return "it"
 	}
-	return many
+	return "them"
 }
 
 // paramsToGo converts the params attribute to what is sent as JSON. Null

@@ -21,11 +21,11 @@ import (
 
 func mustObject(t *testing.T, attrs map[string]attr.Value) types.Object {
 	t.Helper()
-	types_ := map[string]attr.Type{}
+	attrTypes := map[string]attr.Type{}
 	for k, v := range attrs {
-		types_[k] = v.Type(context.Background())
+		attrTypes[k] = v.Type(context.Background())
 	}
-	o, diags := types.ObjectValue(types_, attrs)
+	o, diags := types.ObjectValue(attrTypes, attrs)
 	if diags.HasError() {
 		t.Fatalf("building object: %v", diags)
 	}
