@@ -117,7 +117,7 @@ func isIdentifier(s string) bool {
 		if r == utf8.RuneError {
 			return false
 		}
-		if !(r == '_' || unicode.IsLetter(r) || (i > 0 && unicode.IsDigit(r))) {
+		if r != '_' && !unicode.IsLetter(r) && (i == 0 || !unicode.IsDigit(r)) {
 			return false
 		}
 	}
