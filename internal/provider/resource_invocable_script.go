@@ -72,7 +72,8 @@ func (r *invocableScriptResource) Metadata(_ context.Context, req resource.Metad
 func (r *invocableScriptResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An InfluxDB Cloud API-invocable script: a Flux (or SQL / InfluxQL) script that InfluxDB stores and serves as its own REST endpoint, invoked with parameters.\n\n" +
-			"`description` and `script` change in place with one request; changing `name`, `language` or `org_id` replaces the script, because the current API cannot change them.",
+			"`description` and `script` change in place with one request; changing `name`, `language` or `org_id` replaces the script, because the current API cannot change them. " +
+			"The older `/api/v2/functions` generation could rename in place, but a name change still replaces the script there: with `scripts_api = \"auto\"` the generation is known only once the provider talks to the server, and a plan must not change shape with a network answer.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
