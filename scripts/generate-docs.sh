@@ -103,7 +103,7 @@ if [ "$mode" = check ]; then
   cp -R templates examples "$site/"
   [ -d docs ] && cp -R docs "$site/"
   quiet tfplugindocs generate --provider-dir "$site" "${generate_args[@]}"
-  if ! diff -ruN docs "$site/docs" >"$work/docs.diff"; then
+  if ! diff -ru docs "$site/docs" >"$work/docs.diff"; then
     cat "$work/docs.diff" >&2
     fail "docs/ is out of date with the schema, templates/ or examples/ (diff above); run 'make generate' and commit the result"
   fi

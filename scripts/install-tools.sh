@@ -20,7 +20,10 @@ export TF_CLI_CONFIG_FILE="$root/.tools/empty.tfrc" CHECKPOINT_DISABLE=1
 log() { echo "install-tools: $*" >&2; }
 
 has_version() { # binary, version
-  [ -x "$1" ] && "$1" version 2>/dev/null | head -n1 | grep -q "v$2\b"
+  # Capture first: piping into `head` could SIGPIPE the binary, which pipefail
+  # would turn into a false "not installed".
+  local out
+  [ -x "$1" ] && out=$("$1" version 2>/dev/null) && grep -q "v$2\b" <<<"${out%%$'\n'*}"
 }
 
 install_terraform() {
@@ -45,7 +48,8 @@ install_tofu() {
 }
 
 install_golangci_lint() {
-  if [ -x "$bin/golangci-lint" ] && "$bin/golangci-lint" version 2>/dev/null | grep -q "$GOLANGCI_LINT_VERSION"; then return; fi
+  local out
+  if [ -x "$bin/golangci-lint" ] && out=$("$bin/golangci-lint" version 2>/dev/null) && grep -q "$GOLANGCI_LINT_VERSION" <<<"$out"; then return; fi
   log "building golangci-lint $GOLANGCI_LINT_VERSION from the Go module proxy"
   GOBIN="$bin" GOFLAGS=-mod=mod go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$GOLANGCI_LINT_VERSION"
 }

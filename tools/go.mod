@@ -1,3 +1,10 @@
+// Tools used to build the project but not linked into the provider, kept in
+// their own module so their dependencies stay out of the provider's go.mod.
+// Run from the repository root:
+//
+//	go tool -modfile=tools/go.mod tfplugindocs ...
+//
+// scripts/generate-docs.sh (make generate, make docs-check) does that.
 module github.com/tf-influxdb/terraform-provider-influxdb/tools
 
 go 1.26
