@@ -14,12 +14,19 @@ import (
 // source. Setting any TF_LOG* variable (TF_LOG=trace, TF_LOG_PROVIDER=debug,
 // TF_LOG_SDK=trace, ...) keeps the SDK's default behaviour.
 func init() {
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "TF_LOG") {
-			return
-		}
-	}
-	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"} {
+	for _, name := range sdkLogsToSilence(os.Environ()) {
 		_ = os.Setenv(name, "OFF")
 	}
+}
+
+// sdkLogsToSilence returns the SDK's log level variables to set to OFF
+// given the environment: all of them when no TF_LOG* variable is set,
+// none otherwise.
+func sdkLogsToSilence(environ []string) []string {
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, "TF_LOG") {
+			return nil
+		}
+	}
+	return []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"}
 }

@@ -30,8 +30,12 @@ func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("result is larger than max_result_bytes (%d bytes); raise max_result_bytes or make the script return less", e.Limit)
 }
 
-// collectChunk is how much Collect asks for per read.
-const collectChunk = 32 << 10
+// Collect reads into chunks that start small (most results are) and double
+// up to a cap, so a big body costs few reads and little slack.
+const (
+	firstChunk = 4 << 10
+	maxChunk   = 1 << 20
+)
 
 // Collect reads the whole body from r, at most maxBytes of it, and parses it.
 //
@@ -78,27 +82,43 @@ func Collect(r io.Reader, maxBytes int64) (*Result, error) {
 
 // readLimited reads r to the end into a string, failing with a
 // *TooLargeError once more than limit bytes have arrived.
+//
+// The body is kept in chunks and joined once, at the end, into a string of
+// exactly its size. A growing buffer would instead copy itself at every
+// doubling and leave the old halves to the GC, so a body that turns out too
+// large would hold up to three times the limit; with chunks, it holds the
+// limit plus one chunk.
 func readLimited(r io.Reader, limit int64) (string, error) {
 	// One byte past the limit is enough to know the body is too large.
 	lr := io.LimitReader(r, limit+1)
-	var sb strings.Builder
-	buf := make([]byte, collectChunk)
+	var chunks [][]byte
+	var total int64
+	size := firstChunk
 	for {
-		n, err := lr.Read(buf)
-		// Grow doubles the capacity; append's growth for large slices is
-		// gentler and would allocate several times the body in total.
-		sb.Grow(n)
-		sb.Write(buf[:n])
-		if int64(sb.Len()) > limit {
+		buf := make([]byte, size)
+		n, err := io.ReadFull(lr, buf)
+		if n > 0 {
+			chunks = append(chunks, buf[:n])
+			total += int64(n)
+		}
+		if total > limit {
 			return "", &TooLargeError{Limit: limit}
 		}
-		if err == io.EOF {
-			return sb.String(), nil
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
 		}
 		if err != nil {
 			return "", fmt.Errorf("reading result: %w", err)
 		}
+		size = min(2*size, maxChunk)
 	}
+	var sb strings.Builder
+	sb.Grow(int(total))
+	for i, c := range chunks {
+		sb.Write(c)
+		chunks[i] = nil // collectable before the last chunk is copied
+	}
+	return sb.String(), nil
 }
 
 // LooksLikeCSV reports whether a Content-Type header value names CSV:

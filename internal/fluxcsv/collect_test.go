@@ -1,12 +1,14 @@
 package fluxcsv
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // genReader produces a plain Flux CSV body of at least size bytes, ending on
@@ -94,7 +96,7 @@ func TestGenReaderShape(t *testing.T) {
 
 // TestCollectStopsAtLimit feeds Collect a 100 MB body from a generator with a
 // 10 MiB limit. Collect must give up after reading at most one byte past the
-// limit, and allocate a small multiple of the limit, not of the body.
+// limit, and allocate about the limit, not the body.
 func TestCollectStopsAtLimit(t *testing.T) {
 	const (
 		bodySize = 100 << 20
@@ -118,11 +120,10 @@ func TestCollectStopsAtLimit(t *testing.T) {
 	if cr.n > limit+1 {
 		t.Errorf("read %d bytes, want at most limit+1 = %d", cr.n, limit+1)
 	}
-	// Doubling growth allocates under 2x the final capacity in total, and
-	// the final capacity is under 2x the limit; about 3.2x in practice.
-	// (append's gentler growth for large slices comes to about 5x.)
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4*limit {
-		t.Errorf("allocated %d bytes for a %d byte limit, want at most %d", alloc, limit, 4*limit)
+	// The body is kept in chunks that are never copied before it is known
+	// to fit, so a too-large body costs the limit plus the last chunk.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > limit+4<<20 {
+		t.Errorf("allocated %d bytes for a %d byte limit, want at most %d", alloc, limit, limit+4<<20)
 	}
 }
 
@@ -164,5 +165,41 @@ func TestTooLargeErrorMessage(t *testing.T) {
 	want := "result is larger than max_result_bytes (10485760 bytes); raise max_result_bytes or make the script return less"
 	if got := (&TooLargeError{Limit: 10 << 20}).Error(); got != want {
 		t.Errorf("message = %q, want %q", got, want)
+	}
+}
+
+// TestReadLimitedChunkBoundaries reads bodies whose sizes straddle the
+// chunk sizes, through a reader that hands out a few bytes at a time, and
+// checks that every byte arrives once, in order.
+func TestReadLimitedChunkBoundaries(t *testing.T) {
+	sizes := []int{0, 1, firstChunk - 1, firstChunk, firstChunk + 1, 3*firstChunk + 7, maxChunk, 3*maxChunk + 5}
+	for _, size := range sizes {
+		body := make([]byte, size)
+		for i := range body {
+			body[i] = byte('a' + i%26)
+		}
+		for _, limit := range []int64{int64(size), int64(size) + 1, int64(size) - 1} {
+			got, err := readLimited(iotest.HalfReader(bytes.NewReader(body)), limit)
+			var tl *TooLargeError
+			switch {
+			case limit < int64(size):
+				if !errors.As(err, &tl) || tl.Limit != limit {
+					t.Errorf("size %d, limit %d: err = %v, want a TooLargeError", size, limit, err)
+				}
+			case err != nil:
+				t.Errorf("size %d, limit %d: %v", size, limit, err)
+			case got != string(body):
+				t.Errorf("size %d, limit %d: got %d bytes, not the body", size, limit, len(got))
+			}
+		}
+	}
+}
+
+// TestReadLimitedReadError passes a read error through, wrapped.
+func TestReadLimitedReadError(t *testing.T) {
+	boom := errors.New("connection reset")
+	_, err := readLimited(io.MultiReader(strings.NewReader(",a\n"), iotest.ErrReader(boom)), 1<<20)
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "reading result") {
+		t.Errorf("err = %v, want the read error wrapped as reading result", err)
 	}
 }

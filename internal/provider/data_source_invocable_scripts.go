@@ -149,15 +149,7 @@ func (d *scriptsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if orgID != "" {
 		m.OrgID = types.StringValue(orgID)
 	}
-	models := make([]scriptModel, len(scripts))
-	for i := range scripts {
-		models[i] = scriptModelFrom(&scripts[i])
-	}
-	m.Scripts, diags = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: scriptModelAttrTypes}, models)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	m.Scripts = scriptListValue(scripts)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

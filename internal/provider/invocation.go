@@ -195,11 +195,19 @@ func runInvocation(ctx context.Context, data *providerData, m *invocationModel, 
 
 	m.Result = types.StringValue(raw)
 	m.ContentType = types.StringValue(res.ContentType)
-	var d diag.Diagnostics
-	m.Columns, d = types.ListValueFrom(ctx, types.StringType, columns)
-	diags.Append(d...)
-	m.Rows, d = types.ListValueFrom(ctx, invocationRowType, rows)
-	diags.Append(d...)
+	m.Columns = stringListValue(columns)
+	m.Rows = rowsValue(rows)
+}
+
+// rowsValue is the rows attribute. It is built directly from attr values:
+// a result may have a million rows, and types.ListValueFrom's reflection is
+// about 18 times slower and allocates 15 times more (make bench, figure 3).
+func rowsValue(rows []map[string]string) types.List {
+	elems := make([]attr.Value, len(rows))
+	for i, row := range rows {
+		elems[i] = stringMapValue(row)
+	}
+	return types.ListValueMust(invocationRowType, elems)
 }
 
 // readInvocationResult reads at most maxBytes of body. A CSV body is parsed

@@ -65,3 +65,48 @@ func paramsValue(ctx context.Context, params map[string]string) (types.Map, diag
 	}
 	return types.MapValueFrom(ctx, types.StringType, params)
 }
+
+// scriptObjectValue is scriptModelFrom as an object of scriptModelAttrTypes,
+// built directly: list data sources return thousands of these, and the
+// framework's reflection (types.ListValueFrom) costs far more than the rest.
+func scriptObjectValue(s *influxdb.Script) types.Object {
+	m := scriptModelFrom(s)
+	return types.ObjectValueMust(scriptModelAttrTypes, map[string]attr.Value{
+		"id":          m.ID,
+		"org_id":      m.OrgID,
+		"name":        m.Name,
+		"description": m.Description,
+		"script":      m.Script,
+		"language":    m.Language,
+		"url":         m.URL,
+		"created_at":  m.CreatedAt,
+		"updated_at":  m.UpdatedAt,
+	})
+}
+
+// scriptListValue is a list of scriptObjectValue, in the order given.
+func scriptListValue(scripts []influxdb.Script) types.List {
+	elems := make([]attr.Value, len(scripts))
+	for i := range scripts {
+		elems[i] = scriptObjectValue(&scripts[i])
+	}
+	return types.ListValueMust(types.ObjectType{AttrTypes: scriptModelAttrTypes}, elems)
+}
+
+// stringListValue is a list of strings; nil gives an empty list, not null.
+func stringListValue(values []string) types.List {
+	elems := make([]attr.Value, len(values))
+	for i, v := range values {
+		elems[i] = types.StringValue(v)
+	}
+	return types.ListValueMust(types.StringType, elems)
+}
+
+// stringMapValue is a map of strings; nil gives an empty map, not null.
+func stringMapValue(values map[string]string) types.Map {
+	elems := make(map[string]attr.Value, len(values))
+	for k, v := range values {
+		elems[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, elems)
+}

@@ -165,42 +165,52 @@ func (r *invocableScriptResource) ModifyPlan(ctx context.Context, req resource.M
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	var plan, config invocableScriptResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	// Only the attributes used here are read and only changed ones written:
+	// this runs for every script on every plan, and decoding whole models
+	// through reflection would cost more than the rest of the plan step.
+	var configOrgID, planOrgID, planScript, planLanguage types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("org_id"), &configOrgID)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("org_id"), &planOrgID)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("script"), &planScript)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("language"), &planLanguage)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var state *invocableScriptResourceModel
-	if !req.State.Raw.IsNull() {
-		state = &invocableScriptResourceModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	hasState := !req.State.Raw.IsNull()
+	var stateOrgID, stateScript types.String
+	var stateParams types.Map
+	if hasState {
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("org_id"), &stateOrgID)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("script"), &stateScript)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("params"), &stateParams)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
 	}
 
-	if config.OrgID.IsNull() {
+	if configOrgID.IsNull() {
+		orgID := planOrgID
 		switch {
-		case state != nil:
-			plan.OrgID = state.OrgID
+		case hasState:
+			orgID = stateOrgID
 		case r.data != nil && r.data.orgID != "":
-			plan.OrgID = types.StringValue(r.data.orgID)
+			orgID = types.StringValue(r.data.orgID)
+		}
+		if !orgID.Equal(planOrgID) {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("org_id"), orgID)...)
 		}
 	}
-	if state != nil && !plan.Script.IsUnknown() && plan.Script.Equal(state.Script) {
-		plan.Params = state.Params
+	if hasState && !planScript.IsUnknown() && planScript.Equal(stateScript) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("params"), stateParams)...)
 	}
-	if r.data != nil && r.data.client != nil && !plan.Language.IsUnknown() {
+	if r.data != nil && r.data.client != nil && !planLanguage.IsUnknown() {
 		if api := r.data.client.ConfiguredAPI(); api != influxdb.APIAuto {
-			if langs := influxdb.LanguagesOf(api); !slices.Contains(langs, plan.Language.ValueString()) {
+			if langs := influxdb.LanguagesOf(api); !slices.Contains(langs, planLanguage.ValueString()) {
 				resp.Diagnostics.AddAttributeError(path.Root("language"), "Language Not Supported By This API",
-					fmt.Sprintf("The provider speaks the %s API (scripts_api), which accepts the languages %s; %q is not one of them.", api, strings.Join(langs, ", "), plan.Language.ValueString()))
-				return
+					fmt.Sprintf("The provider speaks the %s API (scripts_api), which accepts the languages %s; %q is not one of them.", api, strings.Join(langs, ", "), planLanguage.ValueString()))
 			}
 		}
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
 func (r *invocableScriptResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
