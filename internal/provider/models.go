@@ -66,12 +66,10 @@ func paramsValue(ctx context.Context, params map[string]string) (types.Map, diag
 	return types.MapValueFrom(ctx, types.StringType, params)
 }
 
-// scriptObjectValue is scriptModelFrom as an object of scriptModelAttrTypes,
-// built directly: list data sources return thousands of these, and the
-// framework's reflection (types.ListValueFrom) costs far more than the rest.
-func scriptObjectValue(s *influxdb.Script) types.Object {
-	m := scriptModelFrom(s)
-	return types.ObjectValueMust(scriptModelAttrTypes, map[string]attr.Value{
+// scriptAttrValues is m as attribute values by name, for building objects
+// without the framework's reflection.
+func scriptAttrValues(m *scriptModel) map[string]attr.Value {
+	return map[string]attr.Value{
 		"id":          m.ID,
 		"org_id":      m.OrgID,
 		"name":        m.Name,
@@ -81,7 +79,15 @@ func scriptObjectValue(s *influxdb.Script) types.Object {
 		"url":         m.URL,
 		"created_at":  m.CreatedAt,
 		"updated_at":  m.UpdatedAt,
-	})
+	}
+}
+
+// scriptObjectValue is scriptModelFrom as an object of scriptModelAttrTypes,
+// built directly: list data sources return thousands of these, and the
+// framework's reflection (types.ListValueFrom) costs far more than the rest.
+func scriptObjectValue(s *influxdb.Script) types.Object {
+	m := scriptModelFrom(s)
+	return types.ObjectValueMust(scriptModelAttrTypes, scriptAttrValues(&m))
 }
 
 // scriptListValue is a list of scriptObjectValue, in the order given.

@@ -26,6 +26,21 @@ type providerData struct {
 	resolvedOrg string
 }
 
+// providerDataFrom is what every Configure does with the provider's data:
+// nil before the provider is configured (Terraform validates configurations
+// first), and a *providerData after.
+func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
+		return nil
+	}
+	d, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
+		return nil
+	}
+	return d
+}
+
 // clientOrError returns the client, or a diagnostic explaining why there is none.
 func (d *providerData) clientOrError() (*influxdb.Client, diag.Diagnostics) {
 	var diags diag.Diagnostics

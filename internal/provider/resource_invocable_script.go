@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -147,15 +148,7 @@ func (r *invocableScriptResource) IdentitySchema(_ context.Context, _ resource.I
 }
 
 func (r *invocableScriptResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
-	r.data = data
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan fills what the plan can know without asking the server: the
@@ -324,8 +317,14 @@ func (r *invocableScriptResource) reportCreateError(ctx context.Context, client 
 }
 
 func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	// A refresh reads every script on every plan, so only the three
+	// attributes needed are read, and the new state is written as one
+	// object value: the framework's struct reflection would cost more than
+	// the rest of Read together (make bench, figure 1).
 	var state invocableScriptResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &state.ID)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("params"), &state.Params)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("timeouts"), &state.Timeouts)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -382,8 +381,27 @@ func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadReq
 			newState.Params = types.MapNull(types.StringType)
 		}
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
+	resp.Diagnostics.Append(newState.setInto(ctx, &resp.State)...)
 	r.setIdentity(ctx, resp.Identity, s.ID, &resp.Diagnostics)
+}
+
+// setInto writes m to state as a single object value, without the
+// framework's struct reflection.
+func (m *invocableScriptResourceModel) setInto(ctx context.Context, state *tfsdk.State) diag.Diagnostics {
+	typ, ok := state.Schema.Type().(attr.TypeWithAttributeTypes)
+	if !ok {
+		var diags diag.Diagnostics
+		diags.AddError("Unexpected Schema Type", fmt.Sprintf("The resource schema is a %T, not an object. This is a bug in the provider; please report it.", state.Schema.Type()))
+		return diags
+	}
+	values := scriptAttrValues(&m.scriptModel)
+	values["params"] = m.Params
+	values["timeouts"] = m.Timeouts
+	obj, diags := types.ObjectValue(typ.AttributeTypes(), values)
+	if diags.HasError() {
+		return diags
+	}
+	return state.Set(ctx, obj)
 }
 
 func (r *invocableScriptResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
