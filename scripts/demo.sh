@@ -129,4 +129,5 @@ fi
 
 step "Demo passed"
 echo "The same module runs against InfluxDB Cloud: set INFLUXDB_URL, INFLUXDB_TOKEN"
-echo "and INFLUXDB_ORG_ID, then terraform init && terraform apply in examples/quickstart."
+echo "and INFLUXDB_ORG_ID, then terraform apply in examples/quickstart (until the first"
+echo "release, with the provider installed from source: see \"Install from source\" in README.md)."

@@ -61,7 +61,9 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 }
 
 // putFaults replaces every setting; absent fields become 0. Unknown fields are
-// rejected so that a misspelt setting does not silently do nothing.
+// rejected so that a misspelt setting does not silently do nothing. A
+// retryAfterSeconds of 0 (or absent) sets Faults.OmitRetryAfter: injected
+// 503s carry no Retry-After, injected 429s "1".
 func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r)
 	if !ok {
@@ -83,6 +85,7 @@ func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
 		Every503:        in.Every503,
 		Every429:        in.Every429,
 		RetryAfter:      time.Duration(in.RetryAfterSeconds) * time.Second,
+		OmitRetryAfter:  in.RetryAfterSeconds == 0,
 		Latency:         time.Duration(in.LatencyMs) * time.Millisecond,
 		DropAfterCreate: in.DropAfterCreate,
 	})

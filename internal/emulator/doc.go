@@ -47,7 +47,8 @@
 //	GET    /_emulator/stats   {"requests":{"GET /api/v2/scripts":3,...}}
 //	DELETE /_emulator/stats   reset, 204
 //	GET    /_emulator/faults  {"every503":0,"every429":0,"retryAfterSeconds":0,"latencyMs":0,"dropAfterCreate":0}
-//	PUT    /_emulator/faults  same shape; replaces every setting (absent = 0)
+//	PUT    /_emulator/faults  same shape; replaces every setting (absent = 0;
+//	                          retryAfterSeconds 0 means Faults.OmitRetryAfter, see Faults)
 //
 // # Authentication and organisations
 //
@@ -97,12 +98,17 @@
 // documented response carries it.
 //
 // PATCH changes only description and script; name, language and any other
-// key are ignored, as the current contract says. An empty body or a body with
-// no non-empty description/script (e.g. {}) is a 200 no-op returning the
-// script unchanged, including updatedAt. An empty string counts as absent: the
-// contract promises an empty body never stores an empty script (so PATCH
-// cannot empty a description either). Any real change moves updatedAt strictly forward
-// (by one microsecond when the clock has not advanced); createdAt never moves.
+// key are ignored, as the current contract says. An empty script counts as
+// absent: the contract promises an empty body never stores an empty script,
+// and create never allows one. An empty description is stored, as create
+// accepts one, so PATCH {"description":""} clears a description. An empty
+// body, or a body that gives neither a description nor a non-empty script
+// (e.g. {} or {"script":""}), is a 200 no-op returning the script unchanged,
+// including updatedAt; so is an empty description for a script whose
+// description is already empty. Any other PATCH that gives a field is a real
+// change, even to the value already stored: it moves updatedAt strictly
+// forward (by one microsecond when the clock has not advanced); createdAt
+// never moves.
 //
 // Delete answers 204, also for unknown ids and other orgs' ids. Get, patch,
 // params and invoke of an unknown id (any string) answer 404
@@ -161,15 +167,18 @@
 // request body: organization not found"} (the contract's BadRequestError
 // example for exactly that case). limit and offset follow the scripts rules,
 // except that an unparsable value gets a string code ("invalid"), because the
-// functions contract requires code and message to be strings. The list key is
+// functions contract requires code and message to be strings. The contract
+// has no name parameter, so ?name= is ignored like any query parameter the
+// server does not know: the list is not filtered by it. The list key is
 // "functions".
 //
 // Create requires name, orgID, script and language (python or flux);
 // description is optional. orgID must be the token's org (else the same 400
 // as above). sql and influxql are invalid here, python is invalid on
-// /scripts. PATCH may change name, description and script (empty strings
-// ignored); renaming onto another function's name is 422 conflict. 404
-// messages read function "<id>" not found. There is no /params route.
+// /scripts. PATCH may change name, description and script, by the scripts
+// rules: an empty name or script is ignored, an empty description is stored.
+// Renaming onto another function's name is 422 conflict. 404 messages read
+// function "<id>" not found. There is no /params route.
 //
 // Invoke: POST takes {"params":{...}} like scripts; GET takes the parameters
 // from the query string (the contract's form-exploded params object), every
@@ -179,8 +188,14 @@
 //	{"result":[{"param":"bucket","value":"my-bucket"},{"param":"n","value":5}]}
 //
 // (rows sorted by name, values kept as JSON), unless the Accept header
-// contains "csv", in which case the CSV above is sent (the functions-era docs
-// asked for Accept: application/csv; the contract declares only JSON).
+// prefers CSV, in which case the CSV above is sent (the functions-era docs
+// asked for Accept: application/csv; the contract declares only JSON). CSV is
+// preferred when application/csv or text/csv gets a higher q than
+// application/json, each type taking the q of the most specific range that
+// matches it (type/subtype, type/*, */*); a tie, "*/*" or no Accept gets
+// JSON. So "application/csv" gets CSV, while "application/json,
+// application/csv;q=0.9, text/csv;q=0.9" (the provider's client) and
+// "text/csv, application/json" get JSON.
 //
 // # Errors and bad input
 //
@@ -210,8 +225,16 @@
 // {"code":"unavailable",...} when N is a multiple of Every503, else 429
 // {"code":"too many requests",...} when a multiple of Every429, each with
 // Retry-After in whole seconds (RetryAfter rounded up; zero sends "0") and
-// without acting on the request. Faults come before authentication, like a
-// proxy in front of the service. DropAfterCreate makes the next N successful
+// without acting on the request. With OmitRetryAfter the 503 carries no
+// Retry-After at all, which a client must take as a gateway failure after
+// which the request may or may not have been acted on (for a create: look
+// the name up before sending it again), and the 429 carries RetryAfter
+// rounded up but at least "1", as a real rate limiter always names a wait.
+// The command's -retry-after 0s and retryAfterSeconds 0 (or absent) on PUT
+// /_emulator/faults select OmitRetryAfter; GET /_emulator/faults reports
+// retryAfterSeconds 0 for it, and also for a server whose Go options set
+// RetryAfter 0 without OmitRetryAfter (PUT that back and it omits). Faults
+// come before authentication, like a proxy in front of the service. DropAfterCreate makes the next N successful
 // creates (either generation) store the script, persist it, and then close
 // the connection with no response at all: behind an http.Server on HTTP/1.x
 // the connection is hijacked and closed; where that is impossible (HTTP/2, an

@@ -1,8 +1,10 @@
 package emulator_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/tf-influxdb/terraform-provider-influxdb/internal/emulator"
@@ -70,6 +72,16 @@ func TestFunctionsLifecycle(t *testing.T) {
 	expectError(t, h.do(call{method: "PATCH", path: "/api/v2/functions/" + f.ID, body: map[string]any{"name": "py"}}),
 		422, "conflict", "uniqueness violation")
 	h.expect(call{method: "PATCH", path: "/api/v2/functions/" + f.ID, body: map[string]any{"name": "fn1-renamed"}}, 200)
+	// An empty description clears it; an empty name or script is ignored.
+	cleared := decodeJSON[wireScript](t, h.expect(call{method: "PATCH", path: "/api/v2/functions/" + f.ID,
+		body: map[string]any{"name": "", "description": "", "script": ""}}, http.StatusOK))
+	if cleared.Name != "fn1-renamed" || cleared.Description != "" || cleared.Script != "ns" || cleared.UpdatedAt <= renamed.UpdatedAt {
+		t.Errorf("clearing the description: %+v (before %+v)", cleared, renamed)
+	}
+	if again := decodeJSON[wireScript](t, h.expect(call{method: "PATCH", path: "/api/v2/functions/" + f.ID,
+		body: map[string]any{"description": ""}}, http.StatusOK)); again != cleared {
+		t.Errorf("clearing an empty description = %+v, want no change %+v", again, cleared)
+	}
 
 	h.expect(call{method: "DELETE", path: "/api/v2/functions/" + f.ID}, http.StatusNoContent)
 	h.expect(call{method: "DELETE", path: "/api/v2/functions/" + f.ID}, http.StatusNoContent)
@@ -84,6 +96,40 @@ func TestFunctionsLifecycle(t *testing.T) {
 	// No /params in this generation.
 	expectError(t, h.do(call{method: "GET", path: "/api/v2/functions/" + py.ID + "/params", expectation: expectation{uncontracted: true}}),
 		404, "not found", "path not found")
+}
+
+// TestFunctionsListIgnoresName: the functions contract documents no name
+// query parameter, so ?name= is ignored as an unknown parameter, while the
+// scripts generation (served beside it) filters by it.
+func TestFunctionsListIgnoresName(t *testing.T) {
+	h := newHarness(t, emulator.Options{APIs: emulator.APIsBoth})
+	h.createFunction("alpha")
+	h.createFunction("beta")
+	names := func(r reply, key string) []string {
+		var page map[string][]wireScript
+		if err := json.Unmarshal(r.body, &page); err != nil {
+			t.Fatalf("decoding %s: %v", r.body, err)
+		}
+		out := []string{}
+		for _, s := range page[key] {
+			out = append(out, s.Name)
+		}
+		return out
+	}
+	for _, q := range []string{"?name=alpha", "?name=nope", "?name=", "?name=alpha&orgID=" + emulator.DefaultOrgID} {
+		r := h.expect(call{method: "GET", path: "/api/v2/functions" + q}, http.StatusOK)
+		if got := names(r, "functions"); !slices.Equal(got, []string{"beta", "alpha"}) {
+			t.Errorf("GET /functions%s listed %v, want every function", q, got)
+		}
+	}
+	r := h.expect(call{method: "GET", path: "/api/v2/functions?name=alpha&limit=1&offset=1"}, http.StatusOK)
+	if got := names(r, "functions"); !slices.Equal(got, []string{"alpha"}) {
+		t.Errorf("paging with ?name= listed %v, want the second function", got)
+	}
+	r = h.expect(call{method: "GET", path: "/api/v2/scripts?name=alpha"}, http.StatusOK)
+	if got := names(r, "scripts"); !slices.Equal(got, []string{"alpha"}) {
+		t.Errorf("GET /scripts?name=alpha listed %v, want the filter applied", got)
+	}
 }
 
 func TestFunctionsValidation(t *testing.T) {
@@ -149,15 +195,25 @@ func TestFunctionsInvoke(t *testing.T) {
 	if got, want := string(r.body), `{"result":[{"param":"bucket","value":"b"},{"param":"n","value":"5"}]}`+"\n"; got != want {
 		t.Errorf("GET body %q, want %q", got, want)
 	}
-	// Accept containing csv gets the scripts-style CSV.
-	for _, c := range []call{
-		{method: "POST", path: path, body: map[string]any{"params": map[string]any{"n": 5, "bucket": "b"}}},
-		{method: "GET", path: path + "?n=5&bucket=b"},
-	} {
-		c.header = map[string]string{"Accept": "application/csv"}
+	// An Accept that prefers CSV gets the scripts-style CSV; one that ranks
+	// JSON at least as high (such as the provider's) gets the contract's JSON.
+	for _, accept := range []string{"application/csv", "text/csv", "application/json;q=0.5, application/csv"} {
+		for _, c := range []call{
+			{method: "POST", path: path, body: map[string]any{"params": map[string]any{"n": 5, "bucket": "b"}}},
+			{method: "GET", path: path + "?n=5&bucket=b"},
+		} {
+			c.header = map[string]string{"Accept": accept}
+			r = h.expect(c, 200)
+			if want := ",result,table,param,value\r\n,_result,0,bucket,b\r\n,_result,0,n,5\r\n"; string(r.body) != want || r.header.Get("Content-Type") != "text/csv; charset=utf-8" {
+				t.Errorf("%s with Accept %q: %q (%s), want CSV", c.method, accept, r.body, r.header.Get("Content-Type"))
+			}
+		}
+	}
+	for _, accept := range []string{"application/json, application/csv;q=0.9, text/csv;q=0.9", "text/csv, application/json", "*/*"} {
+		c := call{method: "POST", path: path, body: map[string]any{"params": map[string]any{"n": 5, "bucket": "b"}}, header: map[string]string{"Accept": accept}}
 		r = h.expect(c, 200)
-		if want := ",result,table,param,value\r\n,_result,0,bucket,b\r\n,_result,0,n,5\r\n"; string(r.body) != want || r.header.Get("Content-Type") != "text/csv; charset=utf-8" {
-			t.Errorf("%s CSV: %q (%s)", c.method, r.body, r.header.Get("Content-Type"))
+		if want := `{"result":[{"param":"bucket","value":"b"},{"param":"n","value":5}]}` + "\n"; string(r.body) != want || r.header.Get("Content-Type") != "application/json; charset=utf-8" {
+			t.Errorf("Accept %q: %q (%s), want JSON", accept, r.body, r.header.Get("Content-Type"))
 		}
 	}
 	for _, c := range []call{

@@ -121,7 +121,9 @@ func (s *Server) handleListFunctions(w http.ResponseWriter, r *http.Request, org
 	if !ok {
 		return
 	}
-	s.writeList(w, functionsGen, s.store.list(org.ID, q.Get("name"), offset, limit))
+	// The functions contract has no name parameter: like any query
+	// parameter a server does not know, ?name= is ignored, not a filter.
+	s.writeList(w, functionsGen, s.store.list(org.ID, "", offset, limit))
 }
 
 func (s *Server) writeList(w http.ResponseWriter, g generation, recs []record) {
@@ -271,9 +273,11 @@ func (s *Server) handlePatchFunction(w http.ResponseWriter, r *http.Request, org
 }
 
 // patch applies description and script (and name, for functions). An empty
-// string counts as "not given", like an absent key: the contract promises an
-// empty body never stores an empty script, and create never allows an empty
-// name or script.
+// script or name counts as "not given", like an absent key: the contract
+// promises an empty body never stores an empty script, and create never
+// allows an empty name or script. An empty description is a value like any
+// other, as on create, so a description can be cleared; clearing one that is
+// already empty changes nothing (see store.apply).
 func (s *Server) patch(w http.ResponseWriter, r *http.Request, org *Org, g generation, id string, renameAllowed bool) {
 	cur, ok := s.store.get(org.ID, id)
 	if !ok {
@@ -299,7 +303,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, org *Org, g gener
 		}
 		return p
 	}
-	u := update{Description: nonEmpty(in.Description), Script: nonEmpty(in.Script)}
+	u := update{Description: in.Description, Script: nonEmpty(in.Script)}
 	if renameAllowed {
 		u.Name = nonEmpty(in.Name)
 	}
@@ -450,9 +454,10 @@ func (s *Server) handleInvokeFunctionGet(w http.ResponseWriter, r *http.Request,
 }
 
 // writeFunctionResult answers the contract's application/json object unless
-// the client asked for CSV, as the functions-era docs did (Accept: application/csv).
+// the client prefers CSV, as the functions-era docs had it ask
+// (Accept: application/csv).
 func writeFunctionResult(w http.ResponseWriter, r *http.Request, params []invocation) {
-	if strings.Contains(strings.ToLower(r.Header.Get("Accept")), "csv") {
+	if prefersCSV(r.Header.Values("Accept")) {
 		writeCSV(w, params)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -163,4 +164,63 @@ func decodeObject(body []byte, v any) error {
 		return errors.New("failed to decode request body: unexpected data after the JSON object")
 	}
 	return nil
+}
+
+// prefersCSV reports whether Accept ranks CSV (application/csv or text/csv)
+// strictly above application/json. Each media type takes the q of the most
+// specific range that matches it (type/subtype, then type/*, then */*), as
+// RFC 9110 §12.5.1 says; a type no range matches has q 0. A tie goes to
+// JSON, the only type the functions contract documents, and so does a
+// request without Accept. Ranges that do not parse are skipped.
+func prefersCSV(accept []string) bool {
+	type mediaRange struct {
+		typ, sub string
+		q        float64
+	}
+	var ranges []mediaRange
+	for _, header := range accept {
+		for _, part := range strings.Split(header, ",") {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			mt, params, err := mime.ParseMediaType(part)
+			if err != nil {
+				continue
+			}
+			typ, sub, ok := strings.Cut(mt, "/")
+			if !ok || typ == "" || sub == "" || (typ == "*" && sub != "*") {
+				continue
+			}
+			q := 1.0
+			if v, has := params["q"]; has {
+				if q, err = strconv.ParseFloat(v, 64); err != nil || q < 0 || q > 1 {
+					continue
+				}
+			}
+			ranges = append(ranges, mediaRange{typ, sub, q})
+		}
+	}
+	if len(ranges) == 0 {
+		return false
+	}
+	quality := func(typ, sub string) float64 {
+		best, q := -1, 0.0
+		for _, r := range ranges {
+			specificity := -1
+			switch {
+			case r.typ == typ && r.sub == sub:
+				specificity = 2
+			case r.typ == typ && r.sub == "*":
+				specificity = 1
+			case r.typ == "*" && r.sub == "*":
+				specificity = 0
+			}
+			if specificity > best || (specificity == best && specificity >= 0 && r.q > q) {
+				best, q = specificity, r.q
+			}
+		}
+		return q
+	}
+	csv := max(quality("application", "csv"), quality("text", "csv"))
+	return csv > quality("application", "json")
 }

@@ -121,6 +121,30 @@ func TestFaultEveryN(t *testing.T) {
 		t.Errorf("statuses %v, want %v", statuses, want)
 	}
 
+	// OmitRetryAfter: 503s without Retry-After (an outage after which the
+	// client cannot tell whether the request was acted on), 429s with at
+	// least 1 second. Neither acts on the request.
+	for _, tc := range []struct {
+		retryAfter time.Duration
+		want429    string
+	}{{0, "1"}, {2500 * time.Millisecond, "3"}} {
+		h.srv.SetFaults(emulator.Faults{Every503: 2, Every429: 3, RetryAfter: tc.retryAfter, OmitRetryAfter: true})
+		before := h.srv.ScriptCount(emulator.DefaultOrgID)
+		var got []string
+		for i := range 4 {
+			r := h.do(call{method: "POST", path: "/api/v2/scripts", body: map[string]any{
+				"name": fmt.Sprintf("omit-%s-%d", tc.retryAfter, i), "description": "", "script": "x", "language": "flux"}})
+			got = append(got, fmt.Sprintf("%d %q", r.status, r.header.Values("Retry-After")))
+		}
+		want := []string{`201 []`, `503 []`, fmt.Sprintf(`429 ["%s"]`, tc.want429), `503 []`}
+		if !slices.Equal(got, want) {
+			t.Errorf("OmitRetryAfter with RetryAfter %s: %v, want %v", tc.retryAfter, got, want)
+		}
+		if n := h.srv.ScriptCount(emulator.DefaultOrgID) - before; n != 1 {
+			t.Errorf("%d scripts created, want 1: a faulted create must not act", n)
+		}
+	}
+
 	h.srv.SetFaults(emulator.Faults{})
 	h.expect(call{method: "GET", path: "/api/v2/scripts"}, 200)
 }
@@ -280,6 +304,20 @@ func TestAdmin(t *testing.T) {
 	if !strings.Contains(string(r.body), `"every503":0`) {
 		t.Errorf("PUT {} must switch faults off: %s", r.body)
 	}
+	// retryAfterSeconds 0 (given or absent) sends 503s without Retry-After
+	// and 429s with the 1-second minimum.
+	for _, body := range []map[string]any{{"every503": 1}, {"every503": 1, "retryAfterSeconds": 0}} {
+		admin("PUT", "/_emulator/faults", "token-a1", body)
+		r = h.do(call{method: "GET", path: "/api/v2/scripts", token: "token-a1"})
+		if r.status != 503 || r.header.Values("Retry-After") != nil {
+			t.Errorf("after PUT %v: %d Retry-After %q, want a 503 without it", body, r.status, r.header.Values("Retry-After"))
+		}
+	}
+	admin("PUT", "/_emulator/faults", "token-a1", map[string]any{"every429": 1})
+	if r = h.do(call{method: "GET", path: "/api/v2/scripts", token: "token-a1"}); r.status != 429 || r.header.Get("Retry-After") != "1" {
+		t.Errorf("429 after PUT without retryAfterSeconds: %d Retry-After %q, want 1", r.status, r.header.Get("Retry-After"))
+	}
+	admin("PUT", "/_emulator/faults", "token-a1", map[string]any{})
 	expectError(t, admin("GET", "/_emulator/nope", "token-a1", nil), 404, "not found", "")
 	r = admin("POST", "/_emulator/stats", "token-a1", nil)
 	expectError(t, r, 405, "method not allowed", "")

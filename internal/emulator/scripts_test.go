@@ -298,7 +298,8 @@ func TestPatch(t *testing.T) {
 		{"empty body", nil, nil, true}, // the contract requires a body yet documents the 200
 		{"empty body with text/plain", "", map[string]string{"Content-Type": "text/plain"}, true},
 		{"only ignored keys", map[string]any{"name": "other", "language": "sql", "orgID": "x"}, nil, false},
-		{"empty strings", map[string]any{"description": "", "script": ""}, nil, false},
+		// A script can never be emptied: "" is ignored like an absent key.
+		{"empty script", map[string]any{"script": ""}, nil, false},
 	}
 	for _, tc := range noops {
 		t.Run("noop/"+tc.name, func(t *testing.T) {
@@ -322,6 +323,26 @@ func TestPatch(t *testing.T) {
 	}
 	if prev.UpdatedAt != "2024-05-01T12:00:00.000003Z" || prev.Description != "d1" || prev.Script != "s2" {
 		t.Errorf("after three patches: %+v", prev)
+	}
+
+	// An empty description clears it, as create accepts one: a real change
+	// (the empty script beside it is still ignored).
+	cleared := decodeJSON[wireScript](t, h.expect(call{method: "PATCH", path: path, body: map[string]any{"description": "", "script": ""}}, http.StatusOK))
+	if cleared.Description != "" || cleared.Script != "s2" || cleared.UpdatedAt != "2024-05-01T12:00:00.000004Z" || cleared.CreatedAt != s.CreatedAt {
+		t.Errorf("clearing the description: %+v", cleared)
+	}
+	if got := decodeJSON[wireScript](t, h.expect(call{method: "GET", path: path}, http.StatusOK)); got != cleared {
+		t.Errorf("GET after clearing = %+v, want %+v", got, cleared)
+	}
+	// Clearing it again changes nothing, updatedAt included.
+	for _, body := range []map[string]any{{"description": ""}, {"description": "", "script": ""}} {
+		if got := decodeJSON[wireScript](t, h.expect(call{method: "PATCH", path: path, body: body}, http.StatusOK)); got != cleared {
+			t.Errorf("PATCH %v on an empty description = %+v, want no change %+v", body, got, cleared)
+		}
+	}
+	// And a description can be set again.
+	if got := decodeJSON[wireScript](t, h.expect(call{method: "PATCH", path: path, body: map[string]any{"description": "back"}}, http.StatusOK)); got.Description != "back" || got.UpdatedAt <= cleared.UpdatedAt {
+		t.Errorf("setting the description again: %+v", got)
 	}
 
 	before := h.snapshot()

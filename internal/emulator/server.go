@@ -39,14 +39,24 @@ type Org struct {
 // nothing.
 type Faults struct {
 	// Every503 makes every Nth /api/v2 request answer 503 "unavailable"
-	// with a Retry-After header, without acting on it (0 = off).
+	// without acting on it (0 = off); it carries a Retry-After header
+	// unless OmitRetryAfter.
 	Every503 int
 	// Every429 makes every Nth /api/v2 request answer 429 "too many
 	// requests" with a Retry-After header, without acting on it (0 = off).
 	Every429 int
 	// RetryAfter is sent in Retry-After as whole seconds, rounded up. The
-	// zero value sends "0" (no default), so retry tests need not sleep.
+	// zero value sends "0" (no default), so retry tests need not sleep;
+	// OmitRetryAfter sends none on 503s instead.
 	RetryAfter time.Duration
+	// OmitRetryAfter sends injected 503s without a Retry-After header, as a
+	// failing gateway does: the client cannot tell whether the request was
+	// acted on, so a create takes its ambiguous-failure path (look the name
+	// up, then adopt or send again). Injected 429s still carry Retry-After,
+	// of at least 1 second, as a real rate limiter always sends one. The
+	// command's -retry-after 0s and retryAfterSeconds 0 on PUT
+	// /_emulator/faults set it.
+	OmitRetryAfter bool
 	// Latency is slept before each /api/v2 request is handled. A request
 	// whose context ends during the sleep is abandoned without acting.
 	Latency time.Duration
@@ -379,13 +389,14 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request) {
 			return // the client is gone: act on nothing, answer nothing
 		}
 	}
+	if fault != 0 && retryAfter != "" {
+		w.Header().Set("Retry-After", retryAfter)
+	}
 	switch fault {
 	case http.StatusServiceUnavailable:
-		w.Header().Set("Retry-After", retryAfter)
 		writeError(w, fault, codeUnavailable, "service unavailable (fault injected by emulator)")
 		return
 	case http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", retryAfter)
 		writeError(w, fault, codeTooManyRequests, "too many requests (fault injected by emulator)")
 		return
 	}
@@ -411,20 +422,27 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request) {
 	}
 }
 
-// nextFault counts one /api/v2 request and says which fault, if any, it gets.
-// 503 wins when both counters hit the same request.
+// nextFault counts one /api/v2 request and says which fault, if any, it gets,
+// with the Retry-After to send ("" for none). 503 wins when both counters hit
+// the same request.
 func (s *Server) nextFault() (status int, latency time.Duration, retryAfter string) {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	s.faultCounter++
 	n, f := s.faultCounter, s.faults
 	secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
-	retryAfter = fmt.Sprint(secs)
 	switch {
 	case f.Every503 > 0 && n%f.Every503 == 0:
 		status = http.StatusServiceUnavailable
+		if !f.OmitRetryAfter {
+			retryAfter = fmt.Sprint(secs)
+		}
 	case f.Every429 > 0 && n%f.Every429 == 0:
 		status = http.StatusTooManyRequests
+		if f.OmitRetryAfter {
+			secs = max(secs, 1) // a rate limiter always says when to come back
+		}
+		retryAfter = fmt.Sprint(secs)
 	}
 	return status, f.Latency, retryAfter
 }

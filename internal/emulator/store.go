@@ -186,13 +186,19 @@ func (st *store) list(orgID, name string, offset, limit int) []record {
 
 // apply changes a record. A PATCH that changes nothing (every field nil)
 // returns the record untouched; any other moves updatedAt strictly forward,
-// by one microsecond when the clock has not advanced.
+// by one microsecond when the clock has not advanced. An empty description
+// given for a record whose description is already empty counts as nil, so
+// that clearing twice is a no-op like an empty PATCH (decided here, under
+// the lock, against the current record).
 func (st *store) apply(orgID, id string, u update) (rec record, found bool, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	cur := st.byID[id]
 	if cur == nil || cur.OrgID != orgID {
 		return record{}, false, nil
+	}
+	if u.Description != nil && *u.Description == "" && cur.Description == "" {
+		u.Description = nil
 	}
 	if u.Name == nil && u.Description == nil && u.Script == nil {
 		return *cur, true, nil

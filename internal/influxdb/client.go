@@ -214,15 +214,21 @@ func New(baseURL, token string, opts ...Option) (*Client, error) {
 // request so that the backoff hook can log with the caller's context (which
 // the provider's logger needs) even when there is no response to take it
 // from; the underlying *http.Client, and so its connection pool, is shared.
+//
+// state.maxAttempts bounds the attempts of this request; state.base counts
+// the attempts the same operation made before it (a create that already
+// tried), so that the backoff keeps growing and the logs number attempts
+// across the whole operation.
 func (c *Client) retrier(ctx context.Context, state *attemptState) *retryablehttp.Client {
 	return &retryablehttp.Client{
 		HTTPClient:   c.httpClient,
 		Logger:       nil, // we log through c.log
 		RetryWaitMin: c.retryWaitMin,
 		RetryWaitMax: c.retryWaitMax,
-		RetryMax:     c.maxRetries,
+		RetryMax:     state.maxAttempts - 1,
 		CheckRetry:   c.checkRetry,
 		Backoff: func(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+			attempt += state.base
 			wait := c.backoff(minWait, maxWait, attempt, resp)
 			c.logRetry(ctx, state, attempt, resp, wait)
 			return wait
@@ -324,6 +330,12 @@ type request struct {
 	body   any // JSON-encoded when non-nil
 	accept string
 	policy retryPolicy
+	// maxAttempts bounds how many times the request is sent, retries
+	// included; 0 means the client's max_retries + 1.
+	maxAttempts int
+	// attemptBase is how many attempts the same operation made before this
+	// request (see Create); it numbers the attempts in logs and backoff.
+	attemptBase int
 }
 
 // newRequest builds the HTTP request for r, bound to ctx.
@@ -350,7 +362,10 @@ func (c *Client) newRequest(ctx context.Context, r *request) (*retryablehttp.Req
 	if body != nil {
 		rawBody = body
 	}
-	state := &attemptState{policy: r.policy}
+	state := &attemptState{policy: r.policy, maxAttempts: r.maxAttempts, base: r.attemptBase}
+	if state.maxAttempts <= 0 {
+		state.maxAttempts = c.maxRetries + 1
+	}
 	req, err := retryablehttp.NewRequestWithContext(withAttemptState(ctx, state), r.method, u.String(), rawBody)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: building request: %w", r.op, err)
@@ -398,29 +413,35 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, int, err
 // nil). A body that is not the JSON we expect is an error that names the
 // operation and the HTTP status.
 func (c *Client) do(ctx context.Context, r *request, v any) error {
+	_, err := c.doCounted(ctx, r, v)
+	return err
+}
+
+// doCounted is do that also reports how many times the request was sent.
+func (c *Client) doCounted(ctx context.Context, r *request, v any) (int, error) {
 	resp, attempts, err := c.send(ctx, r)
 	if err != nil {
-		return err
+		return attempts, err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxJSONBody))
 	if err != nil {
-		return &TransportError{Op: r.op, Attempts: attempts, Err: fmt.Errorf("reading response: %w", err)}
+		return attempts, &TransportError{Op: r.op, Attempts: attempts, Err: fmt.Errorf("reading response: %w", err)}
 	}
 	if c.logBodies {
 		c.debug(ctx, "response body", map[string]any{"op": r.op, "status": resp.StatusCode, "body": c.redact(string(data))})
 	}
 	if v == nil {
-		return nil
+		return attempts, nil
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return &DecodeError{Op: r.op, StatusCode: resp.StatusCode, Err: errors.New("empty response body")}
+		return attempts, &DecodeError{Op: r.op, StatusCode: resp.StatusCode, Err: errors.New("empty response body")}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
-		return &DecodeError{Op: r.op, StatusCode: resp.StatusCode, Err: err, Snippet: snippet(data, c.token)}
+		return attempts, &DecodeError{Op: r.op, StatusCode: resp.StatusCode, Err: err, Snippet: snippet(data, c.token)}
 	}
-	return nil
+	return attempts, nil
 }
 
 // redact removes the token from text that came from the server.

@@ -58,10 +58,18 @@ var generations = map[API]generation{
 		listKey:     "functions",
 		orgInCreate: true,
 		orgInQuery:  true,
-		// The functions contract declares a JSON invoke answer.
-		invokeAccept: "application/json",
+		// The functions contract (managed-functions.yml) documents only
+		// application/json for both invoke operations, so JSON is asked for
+		// first; the guide of that generation has clients send
+		// Accept: application/csv and get CSV, so CSV is admitted too, as
+		// application/csv and as the text/csv the scripts generation sends.
+		invokeAccept: functionsInvokeAccept,
 	},
 }
+
+// functionsInvokeAccept is the Accept header of an invoke on the functions
+// generation: the contract's JSON preferred, CSV admitted.
+const functionsInvokeAccept = "application/json, application/csv;q=0.9, text/csv;q=0.9"
 
 // AllLanguages is every language some generation accepts.
 var AllLanguages = []string{"flux", "sql", "influxql", "python"}

@@ -37,7 +37,12 @@ const (
 )
 
 type attemptState struct {
-	policy   retryPolicy
+	policy retryPolicy
+	// maxAttempts bounds the attempts of the request (at least 1).
+	maxAttempts int
+	// base is how many attempts the same operation made before this
+	// request; retry logs and backoff count from there.
+	base     int
 	attempts atomic.Int32
 	// lastErr is the transport error of the attempt that failed, for the
 	// retry log line. Written by checkRetry and read by the backoff hook,
@@ -64,8 +69,9 @@ func countAttempt(_ retryablehttp.Logger, req *http.Request, _ int) {
 	}
 }
 
-// logRetry logs one retry: which attempt failed, how (status or error), and
-// how long the client waits before the next one.
+// logRetry logs one retry: which attempt failed (counted from 0 across the
+// whole operation), how (status or error), and how long the client waits
+// before the next one.
 func (c *Client) logRetry(ctx context.Context, state *attemptState, attempt int, resp *http.Response, wait time.Duration) {
 	if c.log == nil {
 		return

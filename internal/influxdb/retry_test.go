@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -561,6 +564,191 @@ func TestCreateRetries(t *testing.T) {
 			}
 			if named != tc.wantScripts {
 				t.Errorf("the server holds %d copies of the script, want %d", named, tc.wantScripts)
+			}
+		})
+	}
+}
+
+// scriptedPOSTs plays one outcome per POST attempt, in order, whether or not
+// the attempt reaches the server: "refused" (a dial error), "reset" (the
+// connection fails after sending) and "timeout" fail in the transport;
+// every other outcome travels to the server in the X-Test-Outcome header
+// for answerOutcome. Attempts beyond the list succeed.
+type scriptedPOSTs struct {
+	next     http.RoundTripper
+	outcomes []string
+	posts    atomic.Int32
+}
+
+func (p *scriptedPOSTs) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodPost {
+		return p.next.RoundTrip(r)
+	}
+	k := int(p.posts.Add(1)) - 1
+	outcome := "ok"
+	if k < len(p.outcomes) {
+		outcome = p.outcomes[k]
+	}
+	var err error
+	switch outcome {
+	case "refused":
+		err = dialErr()
+	case "reset":
+		err = readErr()
+	case "timeout":
+		err = &net.OpError{Op: "read", Net: "tcp", Err: timeoutErr{}}
+	}
+	if err != nil {
+		if r.Body != nil {
+			_ = r.Body.Close()
+		}
+		return nil, err
+	}
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Test-Outcome", outcome)
+	return p.next.RoundTrip(r)
+}
+
+// answerOutcome answers a POST as its X-Test-Outcome header says: "429" and
+// "503ra" with Retry-After: 0 (the server did not act), "502", "503", "504"
+// bare, "drop" by closing the connection; "ok" lets the fake create.
+func answerOutcome(t *testing.T) func(http.ResponseWriter, *http.Request, int) bool {
+	return func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		switch o := r.Header.Get("X-Test-Outcome"); o {
+		case "", "ok":
+			return false
+		case "drop":
+			hijackClose(t, w)
+		case "429", "503ra":
+			w.Header().Set("Retry-After", "0")
+			writeAPIError(w, map[string]int{"429": 429, "503ra": 503}[o], "x", "not now")
+		default:
+			status, err := strconv.Atoi(o)
+			if err != nil {
+				t.Errorf("unknown outcome %q", o)
+			}
+			writeAPIError(w, status, "x", "failed")
+		}
+		return true
+	}
+}
+
+// TestCreateSharesOneAttemptBudget: however the failures of one Create mix
+// (retried inside one request or after an ambiguous failure and a lookup),
+// it sends at most max_retries + 1 POSTs, and its error counts them all.
+func TestCreateSharesOneAttemptBudget(t *testing.T) {
+	t.Parallel()
+	in := ScriptCreate{Name: "etl", Description: "d", Script: "from(bucket: params.b)", Language: "flux"}
+	alternate := func(a, b string) []string {
+		out := make([]string, 40) // far more than any budget here
+		for i := range out {
+			out[i] = a
+			if i%2 == 1 {
+				out[i] = b
+			}
+		}
+		return out
+	}
+	repeat := func(o string) []string { return alternate(o, o) }
+	cases := []struct {
+		name         string
+		maxRetries   int
+		outcomes     []string
+		wantAttempts int    // POST attempts, reaching the server or not
+		wantLookups  int    // list requests after ambiguous failures
+		wantErr      string // "" means success
+	}{
+		{"429,502,… max 3", 3, alternate("429", "502"), 4, 2, "HTTP 502"},
+		{"429,502,… max 5", 5, alternate("429", "502"), 6, 3, "HTTP 502"},
+		{"502,429,… max 3", 3, alternate("502", "429"), 4, 2, "HTTP 429"},
+		{"502,429,… max 5", 5, alternate("502", "429"), 6, 3, "HTTP 429"},
+		{"503 with Retry-After,504,… max 3", 3, alternate("503ra", "504"), 4, 2, "HTTP 504"},
+		{"refused,reset,… max 5", 5, alternate("refused", "reset"), 6, 3, "connection reset"},
+		{"drop,429,… max 3", 3, alternate("drop", "429"), 4, 2, "HTTP 429"},
+		{"timeout,503,… max 5", 5, alternate("timeout", "503"), 6, 6, "HTTP 503"},
+		{"all 429 max 5", 5, repeat("429"), 6, 0, "HTTP 429"},
+		{"all 502 max 5", 5, repeat("502"), 6, 6, "HTTP 502"},
+		{"every kind max 3", 3, []string{"503ra", "504", "refused", "reset", "ok"}, 4, 2, "connection reset"},
+		{"every kind max 5", 5, []string{"502", "503", "504", "drop", "timeout", "429", "ok"}, 6, 5, "HTTP 429"},
+		{"mixed, then ok on the last attempt, max 3", 3, []string{"429", "502", "429", "ok"}, 4, 1, ""},
+		{"mixed, then ok on the last attempt, max 5", 5, []string{"timeout", "refused", "drop", "503ra", "504", "ok"}, 6, 3, ""},
+		{"max 0, 502", 0, repeat("502"), 1, 1, "HTTP 502"},
+		{"max 0, 429", 0, repeat("429"), 1, 0, "HTTP 429"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var logs logCapture
+			fs := newFakeServer(t, APIScripts)
+			fs.before = answerOutcome(t)
+			rt := &scriptedPOSTs{next: http.DefaultTransport, outcomes: tc.outcomes}
+			c := newTestClient(t, fs.URL(), WithTransport(rt), WithMaxRetries(tc.maxRetries), WithLogger(logs.fn, false))
+			got, err := c.Create(context.Background(), in)
+			assertNoToken(t, err)
+
+			if n := int(rt.posts.Load()); n != tc.wantAttempts {
+				t.Errorf("%d POST attempts, want %d (max_retries %d)", n, tc.wantAttempts, tc.maxRetries)
+			}
+			if n := fs.count(http.MethodGet, "/api/v2/scripts"); n != tc.wantLookups {
+				t.Errorf("%d lookups, want %d", n, tc.wantLookups)
+			}
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Create = %v, want success", err)
+				}
+				if all := fs.snapshot(); len(all) != 1 || all[0].ID != got.ID {
+					t.Errorf("Create = %+v; the server holds %+v", got, all)
+				}
+			} else {
+				if err == nil {
+					t.Fatalf("Create = %+v, want an error with %q", got, tc.wantErr)
+				}
+				if !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("err = %v, want %q", err, tc.wantErr)
+				}
+				suffix := fmt.Sprintf("(after %d attempts)", tc.wantAttempts)
+				if has := strings.Contains(err.Error(), suffix); has != (tc.wantAttempts > 1) {
+					t.Errorf("err = %q: %q present = %v", err, suffix, has)
+				}
+				if tc.wantAttempts == 1 && strings.Contains(err.Error(), "attempts") {
+					t.Errorf("err = %q names attempts after a single one", err)
+				}
+				var ae *APIError
+				var te *TransportError
+				switch {
+				case errors.As(err, &ae):
+					if ae.Attempts != tc.wantAttempts {
+						t.Errorf("APIError.Attempts = %d, want %d", ae.Attempts, tc.wantAttempts)
+					}
+				case errors.As(err, &te):
+					if te.Attempts != tc.wantAttempts {
+						t.Errorf("TransportError.Attempts = %d, want %d", te.Attempts, tc.wantAttempts)
+					}
+				default:
+					t.Errorf("err = %T, want an *APIError or a *TransportError", err)
+				}
+				if len(fs.snapshot()) != 0 {
+					t.Errorf("the server holds %+v", fs.snapshot())
+				}
+			}
+
+			// Every attempt but the last is followed by one retry, logged
+			// with its number in the whole Create.
+			var numbers []any
+			for _, e := range logs.all() {
+				if e.msg == "retrying InfluxDB request" || e.msg == "retrying create after an ambiguous failure" {
+					numbers = append(numbers, e.fields["attempt"])
+					if e.fields["max_attempts"] != tc.maxRetries+1 {
+						t.Errorf("%q: max_attempts %v, want %d", e.msg, e.fields["max_attempts"], tc.maxRetries+1)
+					}
+				}
+			}
+			var want []any
+			for i := 1; i < tc.wantAttempts; i++ {
+				want = append(want, i)
+			}
+			if fmt.Sprint(numbers) != fmt.Sprint(want) {
+				t.Errorf("retries logged after attempts %v, want %v", numbers, want)
 			}
 		})
 	}

@@ -248,6 +248,13 @@ type createBody struct {
 // dropped connection, a gateway error), Create looks the name up. An
 // identical script is adopted; a different one is an *ExistingScriptError;
 // none means the create is sent again.
+//
+// All POSTs of one Create share one budget of max_retries + 1 attempts,
+// whatever mix of failures uses it up: the retries of a 429, a 503 with
+// Retry-After or a refused connection, and the new attempts after an
+// ambiguous failure. The lookups are separate requests with their own
+// retries and do not use the budget. The error that ends a Create counts
+// every attempt it made.
 func (c *Client) Create(ctx context.Context, in ScriptCreate) (*Script, error) {
 	g, err := c.generation(ctx, in.OrgID)
 	if err != nil {
@@ -261,21 +268,23 @@ func (c *Client) Create(ctx context.Context, in ScriptCreate) (*Script, error) {
 		body.OrgID = in.OrgID
 	}
 	op := fmt.Sprintf("create script %q", in.Name)
-	var lastErr error
-	for attempt := 0; attempt <= c.maxRetries; attempt++ {
-		if attempt > 0 {
-			if err := c.sleep(ctx, op, attempt); err != nil {
-				return nil, &TransportError{Op: op, Attempts: attempt, Err: err}
-			}
-		}
+	maxAttempts := c.maxRetries + 1
+	attempts := 0     // POST attempts so far, in every round
+	var lastErr error // the last ambiguous failure
+	for {
 		var s Script
-		err := c.do(ctx, &request{op: op, method: http.MethodPost, path: g.collection, body: body, policy: retryNotActed}, &s)
+		n, err := c.doCounted(ctx, &request{
+			op: op, method: http.MethodPost, path: g.collection, body: body, policy: retryNotActed,
+			maxAttempts: maxAttempts - attempts, attemptBase: attempts,
+		}, &s)
+		attempts += max(n, 1) // a request that failed before it was sent still used its turn
 		if err == nil {
 			if cerr := s.check(); cerr != nil {
 				return nil, &DecodeError{Op: op, StatusCode: http.StatusCreated, Err: cerr}
 			}
 			return &s, nil
 		}
+		setAttempts(err, attempts)
 		// A conflict after an ambiguous attempt is most likely that attempt's
 		// script, which the list did not show yet: look again.
 		conflictAfterAmbiguous := lastErr != nil && IsConflict(err)
@@ -303,8 +312,27 @@ func (c *Client) Create(ctx context.Context, in ScriptCreate) (*Script, error) {
 		if conflictAfterAmbiguous {
 			return nil, err // the server says the name is taken, yet lists no such script
 		}
+		if attempts >= maxAttempts {
+			return nil, lastErr
+		}
+		if err := c.sleep(ctx, op, attempts); err != nil {
+			return nil, &TransportError{Op: op, Attempts: attempts, Err: err}
+		}
 	}
-	return nil, lastErr
+}
+
+// setAttempts makes the error of a request count all attempts of the
+// operation it belongs to, not only its own.
+func setAttempts(err error, attempts int) {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		ae.Attempts = max(ae.Attempts, attempts)
+		return
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		te.Attempts = max(te.Attempts, attempts)
+	}
 }
 
 // ambiguous reports a create failure after which the script may or may not exist.
@@ -325,9 +353,10 @@ func ambiguous(err error) bool {
 	return false
 }
 
-func (c *Client) sleep(ctx context.Context, op string, attempt int) error {
-	wait := c.backoff(c.retryWaitMin, c.retryWaitMax, attempt-1, nil)
-	c.debug(ctx, "retrying create after an ambiguous failure", map[string]any{"op": op, "attempt": attempt, "max_attempts": c.maxRetries + 1, "wait": wait.String()})
+// sleep waits before a create is sent again after attempts attempts.
+func (c *Client) sleep(ctx context.Context, op string, attempts int) error {
+	wait := c.backoff(c.retryWaitMin, c.retryWaitMax, attempts-1, nil)
+	c.debug(ctx, "retrying create after an ambiguous failure", map[string]any{"op": op, "attempt": attempts, "max_attempts": c.maxRetries + 1, "wait": wait.String()})
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {

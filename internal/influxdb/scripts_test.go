@@ -670,19 +670,48 @@ func TestInvokeParamsKeepTheirJSONTypes(t *testing.T) {
 	}
 }
 
-func TestInvokeFunctionsAcceptsJSON(t *testing.T) {
+// TestInvokeFunctionsAccept: the functions generation's invoke asks for the
+// contract's JSON first and admits the CSV of the guide; either answer is
+// handed over as it came, with its Content-Type.
+func TestInvokeFunctionsAccept(t *testing.T) {
 	t.Parallel()
-	fs := newFakeServer(t, APIFunctions)
-	s := fs.add(Script{Name: "n", Script: "s"})
-	c := newTestClient(t, fs.URL(), WithAPI(APIFunctions))
-	res, err := c.Invoke(context.Background(), s.ID, nil)
-	if err != nil {
-		t.Fatal(err)
+	answers := map[string]struct{ contentType, body string }{
+		"json": {"application/json; charset=utf-8", `{"result":[]}`},
+		"csv":  {"application/csv", ",result,table,_value\n,_result,0,1\n"},
+		"text": {"text/csv; charset=utf-8", ",result,table\n"},
 	}
-	_ = res.Body.Close()
-	r := fs.requests()[0]
-	if r.Path != "/api/v2/functions/"+s.ID+"/invoke" || r.Header.Get("Accept") != "application/json" {
-		t.Errorf("request = %s Accept %q", r.Path, r.Header.Get("Accept"))
+	for name, answer := range answers {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fs := newFakeServer(t, APIFunctions)
+			s := fs.add(Script{Name: "n", Script: "s"})
+			fs.before = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+				if !strings.HasSuffix(r.URL.Path, "/invoke") {
+					return false
+				}
+				w.Header().Set("Content-Type", answer.contentType)
+				_, _ = io.WriteString(w, answer.body)
+				return true
+			}
+			c := newTestClient(t, fs.URL(), WithAPI(APIFunctions))
+			res, err := c.Invoke(context.Background(), s.ID, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(res.Body)
+			_ = res.Body.Close()
+			if err != nil || string(body) != answer.body || res.ContentType != answer.contentType {
+				t.Errorf("Invoke = %q (%s), %v; want %q (%s)", body, res.ContentType, err, answer.body, answer.contentType)
+			}
+			r := fs.requests()[0]
+			if r.Path != "/api/v2/functions/"+s.ID+"/invoke" {
+				t.Errorf("request path %s", r.Path)
+			}
+			// The contract's JSON first, the guide's CSV admitted.
+			if accept := r.Header.Get("Accept"); accept != "application/json, application/csv;q=0.9, text/csv;q=0.9" {
+				t.Errorf("Accept %q", accept)
+			}
+		})
 	}
 }
 

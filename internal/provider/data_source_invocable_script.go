@@ -66,7 +66,7 @@ func (d *scriptDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Finds one InfluxDB Cloud API-invocable script by `id` or by exact `name`, and exposes every attribute the `influxdb_invocable_script` resource has.\n\n" +
-			"Finding by name costs one list request (with the API's name filter) and finding by id one read; each adds one `/params` read where the API has it. A missing script is an error, and so is a name that more than one script has.",
+			"Finding by name costs one list request with the API's name filter on `/api/v2/scripts` (the older `/api/v2/functions` has no such filter, so the list is paged through there), and finding by id one read; each adds one `/params` read where the API has it. A missing script is an error, and so is a name that more than one script has.",
 		Attributes: attrs,
 	}
 }

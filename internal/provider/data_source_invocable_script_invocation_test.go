@@ -3,6 +3,7 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -12,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/tf-influxdb/terraform-provider-influxdb/internal/emulator"
@@ -36,9 +36,20 @@ const typedParamsHCL = `{
     list   = [1, "a", null]
   }`
 
-// apiSetting pins the provider to the generation under test, so that no
-// detection request muddles request counts.
+// apiSetting is the scripts_api setting of the data source tests: pinned
+// to "scripts" in the main run, so that no detection request is made, and
+// left to detection ("auto") in the run against an emulator that serves
+// only /api/v2/functions, which then proves that detection finds it
+// (requests() leaves detection's lists out of the counts).
 func (s *testServer) apiSetting() string {
+	if functionsOnly() {
+		return ""
+	}
+	return s.pinnedAPI()
+}
+
+// pinnedAPI pins the provider to the generation under test.
+func (s *testServer) pinnedAPI() string {
 	if functionsOnly() {
 		return `  scripts_api = "functions"`
 	}
@@ -66,6 +77,7 @@ func emulatorRow(param, value string) knownvalue.Check {
 
 func TestAccInvocableScriptInvocationDataSource_typedParams(t *testing.T) {
 	s := newTestServer(t, emulator.Options{})
+	s.requireEmulator(t) // checks the emulator's echo of the parameters
 	id := s.createOutOfBand(t, "typed", typedParamsFlux)
 
 	// The emulator echoes every parameter as its JSON value, so the rows show
@@ -151,8 +163,45 @@ func TestAccInvocableScriptInvocationDataSource_notFound(t *testing.T) {
 	})
 }
 
+// Invoke also answers 404 when the script exists but reads something that
+// does not (a bucket): that is reported as the script failing, not as a
+// wrong script_id.
+func TestAccInvocableScriptInvocationDataSource_runtimeNotFound(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	s.requireEmulator(t)
+	id := s.createOutOfBand(t, "reads_a_bucket", lastPointFlux)
+	// In front of the emulator, an invocation fails as InfluxDB Cloud's does
+	// for a missing bucket; every other request reaches the emulator.
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/invoke") {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Platform-Error-Code", "not found")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"code":"not found","message":"failed to initialize execute state: could not find bucket \"nope\""}`)
+			return
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: s.providerBlock(fmt.Sprintf("url = %q", front.URL), s.apiSetting()) + fmt.Sprintf(`
+data "influxdb_invocable_script_invocation" "q" {
+  script_id = %q
+  params    = { bucket = "nope" }
+}
+`, id),
+				ExpectError: errorRe("Script Failed", "Script "+id+" exists", "could not find bucket"),
+			},
+		},
+	})
+}
+
 func TestAccInvocableScriptInvocationDataSource_maxResultBytes(t *testing.T) {
 	s := newTestServer(t, emulator.Options{})
+	s.requireEmulator(t) // depends on the size of the emulator's answer
 	id := s.createOutOfBand(t, "big", typedParamsFlux)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -177,6 +226,7 @@ func TestAccInvocableScriptInvocationDataSource_maxResultBytes(t *testing.T) {
 func TestAccInvocableScriptInvocationDataSource_badInput(t *testing.T) {
 	s := newTestServer(t, emulator.Options{})
 	id := s.createOutOfBand(t, "any", lastPointFlux)
+	s.ResetStats()
 	cases := []struct {
 		params, extra string
 		want          *regexp.Regexp
@@ -184,7 +234,8 @@ func TestAccInvocableScriptInvocationDataSource_badInput(t *testing.T) {
 		{`"telegraf"`, "", errorRe("Invalid Script Parameters", "params must be an object", "but it is a string")},
 		{`["telegraf", 5]`, "", errorRe("Invalid Script Parameters", "params must be an object", "but it is a list")},
 		{`5`, "", errorRe("Invalid Script Parameters", "params must be an object", "but it is a number")},
-		{`{ bucket = "b" }`, "  max_result_bytes = 0", errorRe("Attribute max_result_bytes value must be at least 1")},
+		{`{ bucket = "b" }`, "  max_result_bytes = 0", errorRe("Attribute max_result_bytes value must be between 1 and 1073741824")},
+		{`{ bucket = "b" }`, "  max_result_bytes = 9223372036854775807", errorRe("Attribute max_result_bytes value must be between 1 and 1073741824")},
 	}
 	steps := make([]resource.TestStep, 0, len(cases)+1)
 	for _, tc := range cases {
@@ -198,13 +249,8 @@ func TestAccInvocableScriptInvocationDataSource_badInput(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps:                    steps,
-		CheckDestroy: func(*terraform.State) error {
-			if n := s.requests("POST /api/v2/scripts/{id}/invoke"); n != 0 {
-				return fmt.Errorf("bad input invoked the script %d times (%v)", n, s.Stats())
-			}
-			return nil
-		},
 	})
+	s.expectNoRequests(t, "bad input")
 }
 
 // fakeAnswer is what the fake server answers to an invocation.

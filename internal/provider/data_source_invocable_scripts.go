@@ -119,15 +119,25 @@ func (d *scriptsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	opts := influxdb.ListOptions{OrgID: orgID, Name: m.Name.ValueString(), Offset: int(m.Offset.ValueInt64())}
-	scripts, err := client.ListAll(ctx, opts, int(m.Limit.ValueInt64()))
+	limit := int(m.Limit.ValueInt64())
+	name := m.Name.ValueString()
+	serverLimit := limit
+	if name != "" {
+		// The server's name filter may match more loosely than the API
+		// contract says, so the name is matched exactly here, and limit
+		// applies after that match, not to the server's looser answer.
+		serverLimit = 0
+	}
+	scripts, err := client.ListAll(ctx, opts, serverLimit)
 	if err != nil {
 		addClientError(&resp.Diagnostics, "Unable To List Scripts", fmt.Sprintf("The provider could not list the scripts of %s.", orgPhrase(orgID)), err, d.data.token)
 		return
 	}
-	if name := m.Name.ValueString(); name != "" {
-		// The server's name filter may match more loosely than the API
-		// contract says; the name is matched exactly here.
+	if name != "" {
 		scripts = slices.DeleteFunc(scripts, func(s influxdb.Script) bool { return s.Name != name })
+		if limit > 0 && len(scripts) > limit {
+			scripts = scripts[:limit]
+		}
 	}
 	if others := otherOrgs(scripts, orgID); len(others) > 0 {
 		addOtherOrgsError(&resp.Diagnostics, "the scripts", orgID, others)

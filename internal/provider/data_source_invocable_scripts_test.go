@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"testing"
 
@@ -20,12 +21,16 @@ import (
 func (s *testServer) createMany(t *testing.T, n int) {
 	t.Helper()
 	for i := range n {
+		var out struct {
+			ID string `json:"id"`
+		}
 		status := s.api(t, http.MethodPost, "/api/v2/scripts", map[string]any{
 			"name": fmt.Sprintf("script-%04d", i), "description": "", "script": "from(bucket: params.bucket) |> range(start: -1h)", "language": "flux",
-		}, nil)
+		}, &out)
 		if status != http.StatusCreated {
 			t.Fatalf("creating script %d: HTTP %d", i, status)
 		}
+		s.deleteOnCloud(t, out.ID)
 	}
 }
 
@@ -43,6 +48,8 @@ func nameAt(i int) tfjsonpath.Path {
 // scripts cost exactly three list requests.
 func TestAccInvocableScriptsDataSource_allPages(t *testing.T) {
 	s := newTestServer(t, emulator.Options{})
+	// A test does not fill a real account with 1,234 scripts.
+	s.requireEmulator(t)
 	s.createMany(t, 1234)
 	const all, window = "data.influxdb_invocable_scripts.all", "data.influxdb_invocable_scripts.window"
 	provider := s.providerBlock(s.apiSetting())
@@ -198,4 +205,38 @@ func TestOtherOrgs(t *testing.T) {
 	if got := otherOrgs(scripts[:1], "a"); got != nil {
 		t.Errorf("all in a: got %v, want nil", got)
 	}
+}
+
+// A server whose name filter matches loosely (here: not at all) still
+// yields exactly the scripts of that name, and limit counts those, not the
+// server's looser answer.
+func TestAccInvocableScriptsDataSource_looseNameFilter(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	s.requireEmulator(t)
+	s.createMany(t, 5)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		q.Del("name")
+		r.URL.RawQuery = q.Encode()
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	const addr = "data.influxdb_invocable_scripts.one"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: s.providerBlock(fmt.Sprintf("url = %q", front.URL), s.apiSetting()) + `
+data "influxdb_invocable_scripts" "one" {
+  name  = "script-0002"
+  limit = 1
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("scripts"), knownvalue.ListSizeExact(1)),
+					statecheck.ExpectKnownValue(addr, nameAt(0), knownvalue.StringExact("script-0002")),
+				},
+			},
+		},
+	})
 }

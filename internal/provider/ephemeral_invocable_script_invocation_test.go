@@ -70,6 +70,7 @@ func legacyStateNotContains(marker string) func(*terraform.State) error {
 
 func TestAccInvocableScriptInvocationEphemeral(t *testing.T) {
 	s := newTestServer(t, emulator.Options{})
+	s.requireEmulator(t) // checks the emulator's echo of the parameters
 	id := s.createOutOfBand(t, "confidential", "from(bucket: params.bucket) |> limit(n: params.limit)")
 
 	// The configuration writes the bucket in lower case and upper() makes the

@@ -69,7 +69,18 @@ func (s *testServer) createOutOfBand(t *testing.T, name, script string) string {
 	if status != http.StatusCreated || out.ID == "" {
 		t.Fatalf("out-of-band create of %q: HTTP %d, id %q", name, status, out.ID)
 	}
+	s.deleteOnCloud(t, out.ID)
 	return out.ID
+}
+
+// deleteOnCloud removes a script made outside Terraform when the test ends,
+// on a real account (an emulator is thrown away with its scripts).
+func (s *testServer) deleteOnCloud(t *testing.T, id string) {
+	t.Helper()
+	if !s.onCloud() || id == "" {
+		return
+	}
+	t.Cleanup(func() { s.api(t, http.MethodDelete, "/api/v2/scripts/"+id, nil, nil) })
 }
 
 // serverCheck is a state check that asserts something about the emulator.
@@ -133,6 +144,24 @@ func (s *testServer) expectScriptCount(orgID string, n int) serverCheck {
 			return fmt.Errorf("organization %s holds %d scripts, want %d (names %v)", orgID, got, n, s.ScriptNames(orgID))
 		}
 		return nil
+	}
+}
+
+// expectNoRequests fails t when the emulator saw any request since its
+// stats were last reset. It is called after resource.Test returns: a
+// TestCase's CheckDestroy runs only when the state holds something, which
+// steps that fail at plan time never leave.
+func (s *testServer) expectNoRequests(t *testing.T, what string) {
+	t.Helper()
+	if s.onCloud() {
+		return
+	}
+	total := 0
+	for _, n := range s.Stats() {
+		total += n
+	}
+	if total != 0 {
+		t.Errorf("%s reached the server: %d requests (%v)", what, total, s.Stats())
 	}
 }
 

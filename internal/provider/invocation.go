@@ -36,6 +36,9 @@ import (
 // configuration does not say: 10 MiB.
 const defaultMaxResultBytes = 10 << 20
 
+// maxMaxResultBytes caps max_result_bytes at 1 GiB.
+const maxMaxResultBytes = 1 << 30
+
 // invocationModel is the configuration and result of one invocation.
 type invocationModel struct {
 	ScriptID       types.String  `tfsdk:"script_id"`
@@ -76,8 +79,10 @@ func invocationAttrs() map[string]invocationAttr {
 		},
 		"max_result_bytes": {
 			kind: "int64", optional: true,
-			description:     fmt.Sprintf("Largest result, in bytes, that is read. Defaults to `%d` (10 MiB). Reading stops as soon as the result grows past it, and the read fails: a result is never silently truncated. Raise it, or make the script return less.", defaultMaxResultBytes),
-			int64Validators: []validator.Int64{int64validator.AtLeast(1)},
+			description: fmt.Sprintf("Largest result, in bytes, that is read: from 1 to `%d` (1 GiB), default `%d` (10 MiB). Reading stops as soon as the result grows past it, and the read fails: a result is never silently truncated. Raise it, or make the script return less.", maxMaxResultBytes, defaultMaxResultBytes),
+			// The result lands in the plan and state: beyond 1 GiB no
+			// Terraform run would survive it anyway.
+			int64Validators: []validator.Int64{int64validator.Between(1, maxMaxResultBytes)},
 		},
 		"result": {
 			kind:        "string",
@@ -255,6 +260,14 @@ func reportInvokeError(ctx context.Context, client *influxdb.Client, token, id s
 	}
 	switch ae.StatusCode {
 	case http.StatusNotFound:
+		// Invoke answers 404 both for an unknown script and for a script
+		// that ran into something missing (e.g. `could not find bucket`);
+		// one read of the script tells them apart.
+		if _, getErr := client.Get(ctx, id); getErr == nil {
+			diags.AddAttributeError(path.Root("params"), "Script Failed",
+				fmt.Sprintf("Script %s exists, but InfluxDB answered its invocation with 404: the script itself refers to something that does not exist, such as a bucket. Check the names the script and params use.\n\n%s", id, redact(err.Error(), token)))
+			return
+		}
 		diags.AddAttributeError(path.Root("script_id"), "Script Not Found",
 			fmt.Sprintf("InfluxDB has no script with id %q that this token can see, so nothing was invoked. Check script_id (the id attribute of influxdb_invocable_script or of the influxdb_invocable_script data source), and that the token belongs to the script's organization.\n\n%s", id, redact(err.Error(), token)))
 		return

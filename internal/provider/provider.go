@@ -140,7 +140,7 @@ func (p *influxProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			},
 			"scripts_api": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Which API generation to speak: `scripts` (`/api/v2/scripts`, current InfluxDB Cloud), `functions` (`/api/v2/functions`, the older generation), or `auto` (default: detect once with one request)." + envNote("scripts_api"),
+				MarkdownDescription: "Which API generation to speak: `scripts` (`/api/v2/scripts`, current InfluxDB Cloud), `functions` (`/api/v2/functions`, the older generation), or `auto` (default: detect it on first use, once per provider process, with one list request, or two on a server that only has `/api/v2/functions`)." + envNote("scripts_api"),
 				Validators:          []validator.String{stringvalidator.OneOf(string(influxdb.APIAuto), string(influxdb.APIScripts), string(influxdb.APIFunctions))},
 			},
 		},

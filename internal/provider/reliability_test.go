@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -84,6 +85,42 @@ func TestAccReliability_rateLimitsAndOutages(t *testing.T) {
 	})
 }
 
+// Every 3rd request answers 503 without Retry-After, after which a create
+// is ambiguous (the server may have acted): the provider looks each name up
+// before sending it again, and 10 scripts are each made exactly once.
+func TestAccReliability_outagesWithoutRetryAfter(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	s.requireEmulator(t)
+	s.SetFaults(emulator.Faults{Every503: 3, OmitRetryAfter: true})
+	config := s.providerBlock(`  max_retries = 10`, s.pinnedAPI()) + manyScripts(10)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: s.ResetStats,
+				Config:    config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					s.expectScriptCount(s.OrgID, 10),
+					s.expectNoDuplicates(),
+					serverCheck(func() error {
+						// With the generation pinned, every list is a lookup by name.
+						if s.requests("GET /api/v2/scripts") == 0 {
+							return fmt.Errorf("no create was followed by a lookup (%v); the test proves nothing", s.Stats())
+						}
+						return nil
+					}),
+				},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if n := s.ScriptCount(s.OrgID); n != 0 {
+				return fmt.Errorf("%d scripts left after destroy", n)
+			}
+			return nil
+		},
+	})
+}
+
 // The server stores the script and then drops the connection: the provider
 // finds the script by name and adopts it rather than creating a second one.
 func TestAccReliability_createThenDrop(t *testing.T) {
@@ -110,7 +147,9 @@ func TestAccReliability_createThenDrop(t *testing.T) {
 func TestAccReliability_timeout(t *testing.T) {
 	s := newTestServer(t, emulator.Options{})
 	s.requireEmulator(t)
-	slow := s.providerBlock(`  timeout = "300ms"`, `  max_retries = 1`) + `
+	// The generation is pinned so that the first request is the create
+	// itself, not a detection that would time out before it.
+	slow := s.providerBlock(`  timeout = "300ms"`, `  max_retries = 1`, s.pinnedAPI()) + `
 resource "influxdb_invocable_script" "last_point" {
   name   = "slow"
   script = "from(bucket: params.bucket) |> range(start: -1h)"
@@ -120,13 +159,23 @@ resource "influxdb_invocable_script" "last_point" {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   func() { s.SetFaults(emulator.Faults{Latency: 2 * time.Second}) },
+				PreConfig: func() {
+					s.ResetStats()
+					s.SetFaults(emulator.Faults{Latency: 2 * time.Second})
+				},
 				Config:      slow,
-				ExpectError: regexp.MustCompile(`(?s)ran out of time.*timeout`),
+				ExpectError: errorRe(`Unable To Create Script`, `create script "slow"`, `attempts`),
 			},
 			{
-				PreConfig: func() { s.SetFaults(emulator.Faults{}) },
-				Config:    slow,
+				PreConfig: func() {
+					// The failed apply did reach the create (the emulator drops
+					// a request whose client gave up, so nothing was stored).
+					if n := s.requests("POST /api/v2/scripts"); n < 1 {
+						t.Errorf("the timed-out apply sent no create, so the test proves nothing (%v)", s.Stats())
+					}
+					s.SetFaults(emulator.Faults{})
+				},
+				Config: slow,
 				ConfigStateChecks: []statecheck.StateCheck{
 					s.expectScriptCount(s.OrgID, 1),
 					s.expectNoDuplicates(),
@@ -218,56 +267,65 @@ resource "influxdb_invocable_script" "x" {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps:                    steps,
-		CheckDestroy: func(*terraform.State) error {
-			if n := s.writes(); n != 0 {
-				return fmt.Errorf("bad configuration reached the server: %d writes", n)
-			}
-			return nil
-		},
 	})
+	s.expectNoRequests(t, "bad configuration")
 }
 
 // With TF_LOG=TRACE, neither Terraform's nor the provider's log holds the
-// token, while the provider's debug lines (retries included) are there.
+// token, while the provider's debug lines (retries included) are there;
+// whether the token comes from the environment or from the configuration.
 func TestAccReliability_tokenNeverLogged(t *testing.T) {
 	const token = "tok-5ecret-value-do-not-log-7f3a"
-	s := newTestServer(t, emulator.Options{Orgs: []emulator.Org{{ID: emulator.DefaultOrgID, Name: "emulator", Tokens: []string{token}}}})
-	s.SetFaults(emulator.Faults{Every429: 4})
-	logFile := filepath.Join(t.TempDir(), "trace.log")
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_ACC_LOG_PATH", logFile)
-	// The token comes from the environment: the test harness itself logs
-	// each step's configuration text at TRACE, which is not ours to mask.
-	t.Setenv("INFLUXDB_TOKEN", token)
-	provider := fmt.Sprintf("provider \"influxdb\" {\n  url = %q\n  org_id = %q\n}\n", s.URL, s.OrgID)
-	script := func(name, description string) string {
-		return fmt.Sprintf("resource \"influxdb_invocable_script\" %q {\n  name = \"logged\"\n  description = %q\n  script = %q\n}\n", name, description, lastPointFlux)
-	}
+	for _, from := range []string{"environment", "configuration"} {
+		t.Run(from, func(t *testing.T) {
+			s := newTestServer(t, emulator.Options{Orgs: []emulator.Org{{ID: emulator.DefaultOrgID, Name: "emulator", Tokens: []string{token}}}})
+			s.SetFaults(emulator.Faults{Every429: 4})
+			logFile := filepath.Join(t.TempDir(), "trace.log")
+			t.Setenv("TF_LOG", "TRACE")
+			t.Setenv("TF_ACC_LOG_PATH", logFile)
+			// Never in the configuration's text: the test harness logs each
+			// step's configuration at TRACE, which is not ours to mask. A
+			// sensitive variable carries it there, as users should.
+			provider := fmt.Sprintf("provider \"influxdb\" {\n  url = %q\n  org_id = %q\n}\n", s.URL, s.OrgID)
+			var vars config.Variables
+			if from == "environment" {
+				t.Setenv("INFLUXDB_TOKEN", token)
+			} else {
+				t.Setenv("INFLUXDB_TOKEN", "")
+				provider = fmt.Sprintf("variable \"influxdb_token\" {\n  type      = string\n  sensitive = true\n}\nprovider \"influxdb\" {\n  url = %q\n  org_id = %q\n  token = var.influxdb_token\n}\n", s.URL, s.OrgID)
+				vars = config.Variables{"influxdb_token": config.StringVariable(token)}
+			}
+			script := func(name, description string) string {
+				return fmt.Sprintf("resource \"influxdb_invocable_script\" %q {\n  name = \"logged\"\n  description = %q\n  script = %q\n}\n", name, description, lastPointFlux)
+			}
 
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{
-			{Config: provider + script("last_point", "first")},
-			{Config: provider + script("last_point", "second")},
-			{ResourceName: scriptAddr, ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts"}},
-			{
-				// A failing request: its error text must not carry the token either.
-				Config:      provider + script("last_point", "second") + script("dup", "dup"),
-				ExpectError: regexp.MustCompile(`Script Name Already Taken`),
-			},
-		},
-	})
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders,
+				Steps: []resource.TestStep{
+					{Config: provider + script("last_point", "first"), ConfigVariables: vars},
+					{Config: provider + script("last_point", "second"), ConfigVariables: vars},
+					{ResourceName: scriptAddr, ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts"}, ConfigVariables: vars},
+					{
+						// A failing request: its error text must not carry the token either.
+						Config:          provider + script("last_point", "second") + script("dup", "dup"),
+						ConfigVariables: vars,
+						ExpectError:     regexp.MustCompile(`Script Name Already Taken`),
+					},
+				},
+			})
 
-	data, err := os.ReadFile(logFile)
-	if err != nil {
-		t.Fatalf("reading the trace log: %v", err)
-	}
-	log := string(data)
-	if !strings.Contains(log, "retrying InfluxDB request") {
-		t.Fatalf("the trace log (%d bytes) has no provider retry line; the test would prove nothing", len(data))
-	}
-	if strings.Contains(log, token) {
-		i := strings.Index(log, token)
-		t.Fatalf("the token appears in the TF_LOG=TRACE output near: %q", log[max(0, i-200):min(len(log), i+100)])
+			data, err := os.ReadFile(logFile)
+			if err != nil {
+				t.Fatalf("reading the trace log: %v", err)
+			}
+			log := string(data)
+			if !strings.Contains(log, "retrying InfluxDB request") {
+				t.Fatalf("the trace log (%d bytes) has no provider retry line; the test would prove nothing", len(data))
+			}
+			if strings.Contains(log, token) {
+				i := strings.Index(log, token)
+				t.Fatalf("the token appears in the TF_LOG=TRACE output near: %q", log[max(0, i-200):min(len(log), i+100)])
+			}
+		})
 	}
 }

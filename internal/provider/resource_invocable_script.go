@@ -74,7 +74,7 @@ func (r *invocableScriptResource) Schema(ctx context.Context, _ resource.SchemaR
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An InfluxDB Cloud API-invocable script: a Flux (or SQL / InfluxQL) script that InfluxDB stores and serves as its own REST endpoint, invoked with parameters.\n\n" +
 			"`description` and `script` change in place with one request; changing `name`, `language` or `org_id` replaces the script, because the current API cannot change them. " +
-			"The older `/api/v2/functions` generation could rename in place, but a name change still replaces the script there: with `scripts_api = \"auto\"` the generation is known only once the provider talks to the server, and a plan must not change shape with a network answer.",
+			"The older `/api/v2/functions` generation could rename in place, but a name change still replaces the script there: with `scripts_api = \"auto\"` the generation is known only once the provider talks to the server, a plan must not change shape with a network answer, and one configuration should plan the same against either generation.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -313,7 +313,14 @@ func (r *invocableScriptResource) reportCreateError(ctx context.Context, client 
 			fmt.Sprintf("InfluxDB already has a script named %q in organization %s. Names are unique per organization. Choose another name, or bring the existing script under Terraform:\n\n  terraform import influxdb_invocable_script.<name> %s\n\nor with an import block:\n\n  import {\n    to = influxdb_invocable_script.<name>\n    id = %q\n  }\n\n%s", name, org, id, id, redact(err.Error(), r.data.token)))
 		return
 	}
-	addClientError(diags, "Unable To Create Script", fmt.Sprintf("InfluxDB did not create the script %q.", name), err, r.data.token)
+	var ae *influxdb.APIError
+	if errors.As(err, &ae) && ae.StatusCode < 500 {
+		addClientError(diags, "Unable To Create Script", fmt.Sprintf("InfluxDB did not create the script %q.", name), err, r.data.token)
+		return
+	}
+	// A timeout, a dropped connection or a 5xx may come after InfluxDB
+	// stored the script, and the lookup that would tell failed too.
+	addClientError(diags, "Unable To Create Script", fmt.Sprintf("The provider could not create the script %q. If the request reached InfluxDB it may exist anyway: the next apply then reports its name as taken, with the command that imports it.", name), err, r.data.token)
 }
 
 func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -464,8 +471,11 @@ func (r *invocableScriptResource) Update(ctx context.Context, req resource.Updat
 		current = s
 	}
 
-	newState := invocableScriptResourceModel{scriptModel: scriptModelFrom(current), Params: state.Params, Timeouts: plan.Timeouts}
-	if scriptChanged || state.Params.IsNull() {
+	// params is read again only when the plan left it unknown (the script
+	// text changed): a value the plan shows, even null, is what the apply
+	// must produce, and a refresh fills in a null left by a failed read.
+	newState := invocableScriptResourceModel{scriptModel: scriptModelFrom(current), Params: plan.Params, Timeouts: plan.Timeouts}
+	if plan.Params.IsUnknown() {
 		caps, err := client.Capabilities(ctx, current.OrgID)
 		if err != nil {
 			addClientError(&resp.Diagnostics, "Unable To Read Script Parameters", "The script was updated, but the provider could not find out which scripts API the server speaks.", err, r.data.token)

@@ -3,7 +3,9 @@ package provider
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -494,7 +496,7 @@ func TestAccInvocableScript_badInput(t *testing.T) {
   script = "x"
   org_id = "my-org"`, regexp.MustCompile(`(?s)Attribute org_id must be an InfluxDB organization ID`)},
 	}
-	steps := make([]resource.TestStep, 0, len(cases))
+	steps := make([]resource.TestStep, 0, len(cases)+2)
 	for _, tc := range cases {
 		steps = append(steps, resource.TestStep{
 			Config:      s.providerBlock() + "resource \"influxdb_invocable_script\" \"bad\" {\n  " + tc.body + "\n}\n",
@@ -502,14 +504,119 @@ func TestAccInvocableScript_badInput(t *testing.T) {
 			ExpectError: tc.want,
 		})
 	}
+	// A language the configured API generation does not speak is refused
+	// at plan time too (with scripts_api = "auto" it can only be refused
+	// once the generation is known, before anything is created).
+	for _, lang := range []struct{ api, language, accepted string }{
+		{"scripts", "python", "flux, sql, influxql"},
+		{"functions", "sql", "flux, python"},
+	} {
+		steps = append(steps, resource.TestStep{
+			Config: s.providerBlock(fmt.Sprintf("scripts_api = %q", lang.api)) +
+				fmt.Sprintf("resource \"influxdb_invocable_script\" \"bad\" {\n  name = \"n\"\n  script = \"x\"\n  language = %q\n}\n", lang.language),
+			PlanOnly:    true,
+			ExpectError: errorRe("Language Not Supported By This API", "speaks the "+lang.api+" API", "accepts the languages "+lang.accepted, fmt.Sprintf("%q is not one of them", lang.language)),
+		})
+	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps:                    steps,
-		CheckDestroy: func(*terraform.State) error {
-			if n := s.writes(); n != 0 {
-				return fmt.Errorf("bad input reached the server: %d writes (%v)", n, s.Stats())
-			}
-			return nil
+	})
+	s.expectNoRequests(t, "bad input")
+}
+
+// Removing a description (or setting it to "") clears it on the server with
+// one PATCH, and the plans after that are empty.
+func TestAccInvocableScript_clearDescription(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	withoutDescription := s.providerBlock() + fmt.Sprintf(`
+resource "influxdb_invocable_script" "last_point" {
+  name   = "cleared"
+  script = %q
+}
+`, lastPointFlux)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{Config: scriptConfig(s, "cleared", "was set", lastPointFlux)},
+			{
+				PreConfig: s.ResetStats,
+				Config:    withoutDescription,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scriptAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("description"), knownvalue.StringExact("")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("description"), knownvalue.StringExact("")),
+					s.expectRequests(map[string]int{"PATCH /api/v2/scripts/{id}": 1, "POST /api/v2/scripts": 0}),
+				},
+			},
+			{
+				// The server really holds the empty description: a refresh
+				// finds nothing to change, also with description = "" written out.
+				Config: scriptConfig(s, "cleared", "", lastPointFlux),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+// An update that InfluxDB acknowledges without applying it fails the apply
+// and leaves the state as it was, instead of passing as done.
+func TestAccInvocableScript_updateNotApplied(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	s.requireEmulator(t)
+	// In front of the emulator: while ignorePatches is set, a PATCH is
+	// answered 200 with the script as it is, as a server that does not
+	// support the change might.
+	var ignorePatches atomic.Bool
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ignorePatches.Load() && r.Method == http.MethodPatch {
+			get := r.Clone(r.Context())
+			get.Method, get.Body, get.ContentLength = http.MethodGet, http.NoBody, 0
+			s.ServeHTTP(w, get)
+			return
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	config := func(description string) string {
+		return s.providerBlock(fmt.Sprintf("url = %q", front.URL)) + fmt.Sprintf(`
+resource "influxdb_invocable_script" "last_point" {
+  name        = "stubborn"
+  description = %q
+  script      = %q
+}
+`, description, lastPointFlux)
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{Config: config("first")},
+			{
+				PreConfig:   func() { ignorePatches.Store(true) },
+				Config:      config("second"),
+				ExpectError: errorRe("Script Update Not Applied", "still has the old description"),
+			},
+			{
+				// The failed apply changed nothing in the state: the plan
+				// still wants the update, and it goes through once the
+				// server applies it.
+				PreConfig: func() { ignorePatches.Store(false) },
+				Config:    config("second"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scriptAddr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("description"), knownvalue.StringExact("second")),
+				},
+			},
 		},
 	})
 }

@@ -116,6 +116,8 @@ func (b *bench) figureCSV(ctx context.Context) error {
 		Ours: fmt.Sprintf("%.1f MiB", cp), Floor: fmt.Sprintf("%d MiB", maxResultBytes/mib), Ratio: fmt.Sprintf("%.2f", cp/float64(maxResultBytes/mib)), Target: fmt.Sprintf("ours ≤ max + %.0f MiB", slack), Result: judge(cp, float64(maxResultBytes/mib)+slack, true)})
 
 	// Collect of a result just under the limit: what an accepted result costs.
+	// The target is the same bound as above: peak memory bounded by
+	// max_result_bytes plus a constant, not by the body size.
 	okRows := int((maxResultBytes - int64(len(csvHeader))) / csvRowLen)
 	var okPeak, okSecs []float64
 	for r := range 3 {
@@ -134,7 +136,8 @@ func (b *bench) figureCSV(ctx context.Context) error {
 	op := medianFloat(okPeak)
 	bodyMiB := float64(csvBodySize(okRows)) / mib
 	b.rows = append(b.rows, row{Fig: "3", What: "Collect of a result just under max_result_bytes: peak heap (floor = body size)", N: fmt.Sprintf("%d rows, %.1f MiB", okRows, bodyMiB), CLI: "—",
-		Ours: fmt.Sprintf("%.1f MiB", op), Floor: fmt.Sprintf("%.1f MiB", bodyMiB), Ratio: fmt.Sprintf("%.2f", op/bodyMiB), Target: "—"})
+		Ours: fmt.Sprintf("%.1f MiB", op), Floor: fmt.Sprintf("%.1f MiB", bodyMiB), Ratio: fmt.Sprintf("%.2f", op/bodyMiB),
+		Target: fmt.Sprintf("ours ≤ max + %.0f MiB", slack), Result: judge(op, float64(maxResultBytes/mib)+slack, true)})
 
 	return b.conversionBenchmarks(ctx, &detail)
 }

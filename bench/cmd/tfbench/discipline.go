@@ -139,6 +139,17 @@ func (b *bench) figureDiscipline(ctx context.Context) error {
 			Ours: fmt.Sprint(total), Floor: fmt.Sprint(want), Ratio: fmt.Sprintf("%.2f", ratioOf(float64(total), float64(want))), Target: "exact, per route", Result: res})
 	}
 
+	// count adds a row for one measured count against the expected one.
+	count := func(id, what string, n, got, want int, target string) {
+		res := "ok"
+		if got != want {
+			res = "MISMATCH"
+			b.logf("figure 2: MISMATCH in %s: expected %d, measured %d", what, want, got)
+		}
+		b.rows = append(b.rows, row{Fig: "2" + id, What: what + " (ours = measured, floor = expected)", N: fmt.Sprint(n), CLI: cli,
+			Ours: fmt.Sprint(got), Floor: fmt.Sprint(want), Ratio: fmt.Sprintf("%.2f", ratioOf(float64(got), float64(want))), Target: target, Result: res})
+	}
+
 	ops := filepath.Join(b.runDir, "discipline", "ops")
 	cfg := func(dir, prefix, description, script string) error {
 		return writeFile(filepath.Join(dir, disciplineCfg), strings.Replace(strings.Replace(oursConfig(prefix, disciplineN),
@@ -254,13 +265,23 @@ output "found" {
 `, findName)); err != nil {
 		return err
 	}
-	// The find itself is one list request with the name filter; the data
-	// source then reads /params once for its params attribute.
+	// The find itself is one list request with the name filter (the target:
+	// find by name = 1 request); the data source then reads /params once for
+	// its params attribute. The two are judged in separate rows, so that the
+	// /params read is not counted against the 1-request target.
 	findExpected := map[string]int{routeList: 1, routeParams: 1}
 	got, _, err = measure("2g", "find by name", findDir, explicit, b.cliArgs("plan"), fmt.Sprintf("found = %q", findName), findExpected)
 	if err != nil {
 		return err
 	}
-	exact("g", fmt.Sprintf("find one script by name among %d (data source influxdb_invocable_script): 1 list request + 1 /params for its params attribute", listScripts), listScripts, got, findExpected)
+	find := 0 // every request but the /params read: the find itself
+	for r, v := range got {
+		if r != routeParams {
+			find += v
+		}
+	}
+	what := fmt.Sprintf("find one script by name among %d (data source influxdb_invocable_script)", listScripts)
+	count("g", what+": requests to find it (every route but /params; expected: 1 list request)", listScripts, find, 1, "= 1 (find by name = 1 request)")
+	count("g", what+": /params requests (for its params attribute)", listScripts, got[routeParams], 1, "= 1")
 	return nil
 }

@@ -67,14 +67,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8086", "listen address; port 0 picks a free port")
 	token := fs.String("token", emulator.DefaultToken, "API token of the single org")
 	orgName := fs.String("org", emulator.DefaultOrgName, "name of the single org")
-	orgID := fs.String("org-id", emulator.DefaultOrgID, "ID of the single org")
+	orgID := fs.String("org-id", emulator.DefaultOrgID, "ID of the single org: 16 hexadecimal characters")
 	config := fs.String("config", "", `JSON file {"orgs":[{"id":"..","name":"..","tokens":[".."]}]} replacing the single org from -org, -org-id and -token`)
 	apis := fs.String("apis", emulator.APIsScripts, "API generation to serve: scripts, functions or both")
 	adminToken := fs.String("admin-token", "", "token guarding /_emulator/* (default: the first token of the first org)")
 	dataFile := fs.String("data", "", "file to load at start and save after every change (default: memory only)")
 	every503 := fs.Int("every-503", 0, "answer every Nth API request with 503 (0 = off)")
 	every429 := fs.Int("every-429", 0, "answer every Nth API request with 429 (0 = off)")
-	retryAfter := fs.Duration("retry-after", time.Second, "Retry-After sent with injected 503/429, whole seconds rounded up")
+	retryAfter := fs.Duration("retry-after", time.Second, "Retry-After sent with injected 503/429, whole seconds rounded up; "+
+		"0s sends injected 503s without Retry-After (clients cannot tell whether the request was acted on) and injected 429s with Retry-After: 1")
 	latency := fs.Duration("latency", 0, "delay before each API request is handled")
 	dropAfterCreate := fs.Int("drop-after-create", 0, "store the next N creates, then close the connection without answering")
 	quiet := fs.Bool("quiet", false, "do not log requests to stderr")
@@ -103,6 +104,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if orgs, err = readConfig(*config); err != nil {
 			return err
 		}
+	} else if !isOrgID(*orgID) {
+		return usageError{fmt.Errorf("-org-id %q is not an organization ID: it must be exactly 16 hexadecimal characters (0-9, a-f, A-F)", *orgID)}
 	}
 
 	opts := emulator.Options{
@@ -114,6 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			Every503:        *every503,
 			Every429:        *every429,
 			RetryAfter:      *retryAfter,
+			OmitRetryAfter:  *retryAfter == 0,
 			Latency:         *latency,
 			DropAfterCreate: *dropAfterCreate,
 		},
@@ -176,8 +180,27 @@ func readConfig(path string) ([]emulator.Org, error) {
 		return nil, fmt.Errorf("-config %s lists no orgs", path)
 	}
 	orgs := make([]emulator.Org, 0, len(cfg.Orgs))
-	for _, o := range cfg.Orgs {
+	for i, o := range cfg.Orgs {
+		if !isOrgID(o.ID) {
+			return nil, fmt.Errorf("-config %s: orgs[%d] (name %q): id %q is not an organization ID: it must be exactly 16 hexadecimal characters (0-9, a-f, A-F)", path, i, o.Name, o.ID)
+		}
 		orgs = append(orgs, emulator.Org{ID: o.ID, Name: o.Name, Tokens: o.Tokens})
 	}
 	return orgs, nil
+}
+
+// isOrgID reports whether id has the form of an InfluxDB organization ID:
+// exactly 16 hexadecimal characters, of either case.
+func isOrgID(id string) bool {
+	if len(id) != 16 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		switch {
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -178,9 +179,10 @@ func TestRunConfigAPIsDataAndFaults(t *testing.T) {
 	if resp, _ := st.do(t, "GET", "/api/v2/functions", "ta", ""); resp.StatusCode != 200 {
 		t.Errorf("-apis both serves functions: %d", resp.StatusCode)
 	}
+	// -retry-after 0s: the injected 503 carries no Retry-After at all.
 	resp, body := st.do(t, "GET", "/api/v2/scripts", "tb1", "")
-	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "0" || !strings.Contains(body, `"code":"unavailable"`) {
-		t.Errorf("third request: %d %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	if resp.StatusCode != 503 || resp.Header.Values("Retry-After") != nil || !strings.Contains(body, `"code":"unavailable"`) {
+		t.Errorf("third request: %d %q %s", resp.StatusCode, resp.Header.Values("Retry-After"), body)
 	}
 	if resp, body := st.do(t, "GET", "/_emulator/stats", "adm", ""); resp.StatusCode != 200 || !strings.Contains(body, `"GET /api/v2/scripts":1`) {
 		t.Errorf("admin stats: %d %s", resp.StatusCode, body)
@@ -190,6 +192,75 @@ func TestRunConfigAPIsDataAndFaults(t *testing.T) {
 	}
 	if logs := st.stderr.String(); logs != "" {
 		t.Errorf("-quiet still logged:\n%s", logs)
+	}
+}
+
+// TestRunRetryAfter: -retry-after sets the header of injected answers; 0s
+// leaves it off 503s (so a client cannot tell whether the request was acted
+// on) and sends the 1-second minimum on 429s, and so does a
+// retryAfterSeconds of 0 on the admin endpoint.
+func TestRunRetryAfter(t *testing.T) {
+	type want struct {
+		status     int
+		retryAfter []string // nil: no header
+	}
+	check := func(t *testing.T, st *started, wants []want) {
+		t.Helper()
+		for i, w := range wants {
+			resp, body := st.do(t, "GET", "/api/v2/scripts", "emulator-token", "")
+			if resp.StatusCode != w.status || !slices.Equal(resp.Header.Values("Retry-After"), w.retryAfter) {
+				t.Errorf("request %d: %d Retry-After %q (%s), want %d %q", i+1, resp.StatusCode, resp.Header.Values("Retry-After"), body, w.status, w.retryAfter)
+			}
+		}
+	}
+	faulted := []string{"-every-503", "2", "-every-429", "3", "-quiet", "-admin-token", "adm"}
+	t.Run("0s", func(t *testing.T) {
+		st := start(t, append(faulted, "-retry-after", "0s")...)
+		check(t, st, []want{{200, nil}, {503, nil}, {429, []string{"1"}}, {503, nil}, {200, nil}, {503, nil}})
+		if resp, body := st.do(t, "GET", "/_emulator/faults", "adm", ""); resp.StatusCode != 200 || !strings.Contains(body, `"retryAfterSeconds":0`) {
+			t.Errorf("admin faults: %d %s", resp.StatusCode, body)
+		}
+	})
+	t.Run("default 1s", func(t *testing.T) {
+		st := start(t, faulted...)
+		check(t, st, []want{{200, nil}, {503, []string{"1"}}, {429, []string{"1"}}, {503, []string{"1"}}})
+	})
+	t.Run("rounded up", func(t *testing.T) {
+		st := start(t, append(faulted, "-retry-after", "1500ms")...)
+		check(t, st, []want{{200, nil}, {503, []string{"2"}}, {429, []string{"2"}}})
+	})
+	t.Run("admin endpoint", func(t *testing.T) {
+		st := start(t, faulted...)
+		for _, tc := range []struct {
+			body  string
+			wants []want
+		}{
+			{`{"every503":2,"every429":3,"retryAfterSeconds":0}`, []want{{200, nil}, {503, nil}, {429, []string{"1"}}, {503, nil}}},
+			{`{"every503":2,"every429":3}`, []want{{200, nil}, {503, nil}, {429, []string{"1"}}}},
+			{`{"every503":2,"every429":3,"retryAfterSeconds":4}`, []want{{200, nil}, {503, []string{"4"}}, {429, []string{"4"}}}},
+		} {
+			if resp, body := st.do(t, "PUT", "/_emulator/faults", "adm", tc.body); resp.StatusCode != 200 {
+				t.Fatalf("PUT faults %s: %d %s", tc.body, resp.StatusCode, body)
+			}
+			check(t, st, tc.wants)
+		}
+	})
+}
+
+// TestRunOrgIDs: organization IDs of either case are accepted from -org-id
+// and -config alike.
+func TestRunOrgIDs(t *testing.T) {
+	st := start(t, "-org-id", "00000000000000AC", "-quiet")
+	if resp, body := st.do(t, "POST", "/api/v2/scripts", "emulator-token", createBody); resp.StatusCode != 201 || !strings.Contains(body, `"orgID":"00000000000000AC"`) {
+		t.Errorf("create with an upper-case -org-id: %d %s", resp.StatusCode, body)
+	}
+	cfg := filepath.Join(t.TempDir(), "orgs.json")
+	if err := os.WriteFile(cfg, []byte(`{"orgs":[{"id":"0a1B2c3D4e5F6a7b","name":"mixed","tokens":["tm"]}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st = start(t, "-config", cfg, "-quiet")
+	if resp, body := st.do(t, "POST", "/api/v2/scripts", "tm", createBody); resp.StatusCode != 201 || !strings.Contains(body, `"orgID":"0a1B2c3D4e5F6a7b"`) {
+		t.Errorf("create with a mixed-case -config id: %d %s", resp.StatusCode, body)
 	}
 }
 
@@ -243,6 +314,15 @@ func TestRunRejectsBadInvocations(t *testing.T) {
 		{"config with typo", []string{"-config", write("c2.json", `{"org":[]}`)}, false, "unknown field"},
 		{"config without orgs", []string{"-config", write("c3.json", `{"orgs":[]}`)}, false, "lists no orgs"},
 		{"negative fault", []string{"-every-503", "-1"}, false, "negative"},
+		{"short -org-id", []string{"-org-id", "0123456789abcde"}, true, `-org-id "0123456789abcde" is not an organization ID: it must be exactly 16 hexadecimal characters`},
+		{"long -org-id", []string{"-org-id", "0123456789abcdef0"}, true, `-org-id "0123456789abcdef0" is not an organization ID`},
+		{"non-hex -org-id", []string{"-org-id", "0123456789abcdeg"}, true, `-org-id "0123456789abcdeg" is not an organization ID`},
+		{"empty -org-id", []string{"-org-id", ""}, true, `-org-id "" is not an organization ID`},
+		{"-org-id with a space", []string{"-org-id", " 123456789abcdef"}, true, `-org-id " 123456789abcdef" is not an organization ID`},
+		{"-org-id of non-ASCII digits", []string{"-org-id", "０１２３４５６"}, true, `is not an organization ID`},
+		{"config with a bad id", []string{"-config", write("c4.json", `{"orgs":[{"id":"00000000000000aa","name":"a","tokens":["ta"]},{"id":"org-b","name":"b","tokens":["tb"]}]}`)}, false,
+			`orgs[1] (name "b"): id "org-b" is not an organization ID: it must be exactly 16 hexadecimal characters`},
+		{"config without an id", []string{"-config", write("c5.json", `{"orgs":[{"name":"a","tokens":["ta"]}]}`)}, false, `orgs[0] (name "a"): id "" is not an organization ID`},
 		{"port in use", []string{"-addr", busy.Addr().String()}, false, "address already in use"},
 	}
 	for _, tc := range cases {
