@@ -1,71 +1,42 @@
 package emulator_test
 
 // This file is the contract harness: every HTTP exchange the tests make goes
-// through validatingTransport, which checks the request and the response with
-// kin-openapi against the OpenAPI contracts in shared/openapi:
-//
-//   - /api/v2/scripts...   invocable-scripts.yml (paths under server /api/v2)
-//   - /api/v2/functions... managed-functions.yml (paths under server /api/v2)
-//   - /api/v2/orgs, /ping  ref-cloud.yml (only those two paths are taken)
-//
-// Two exceptions are allowed, each recognised narrowly:
-//
-//  1. GET /scripts answering 400 with the Cloud gateway's body
-//     {"code":3,"message":"parsing field ...","details":[]}. The contract's own
-//     example for that response breaks the contract's own Error schema (code
-//     must be a string); the emulator reproduces the example.
-//  2. /functions/{id}/invoke answering text/csv to a request whose Accept asks
-//     for CSV: the functions contract declares only application/json, but the
-//     functions-era docs asked for CSV and the emulator gives it (see doc.go).
+// through validatingTransport, which checks the request and the response
+// against the OpenAPI contracts in shared/openapi with internal/contract (see
+// that package for which contract covers which path, and for the two
+// narrowly recognised deviations it allows). On top of that the harness
+// holds each test to what it expects: a request a test marks invalidRequest
+// must break the request contract, and a path or method it marks
+// uncontracted must be in no contract; every other exchange must be covered
+// and valid.
 //
 // Responses with a status the operation does not list must match its
-// "default" response; with no default they fail (IncludeResponseStatus).
+// "default" response; with no default they fail.
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
-
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/contract"
 	"github.com/tf-influxdb/terraform-provider-influxdb/internal/emulator"
 )
 
-// openAPIDirEnv overrides where the contracts are read from.
-const openAPIDirEnv = "INFLUXDB_OPENAPI_DIR"
-
-func openAPIDir() string {
-	if d := os.Getenv(openAPIDirEnv); d != "" {
-		return d
-	}
-	// shared/ sits beside the repository checkout, here and in CI.
-	return filepath.Join("..", "..", "..", "shared", "openapi")
-}
-
-type contractSet struct {
-	scripts   routers.Router
-	functions routers.Router
-	cloud     routers.Router
-}
-
 var (
 	contractsOnce sync.Once
-	contracts     *contractSet
+	contracts     *contract.Set
 	contractsErr  error
 
 	// validatedExchanges counts exchanges whose response was checked
@@ -76,93 +47,16 @@ var (
 
 // requireContracts loads the contracts once, failing (never skipping) the
 // test when they are missing.
-func requireContracts(t testing.TB) *contractSet {
+func requireContracts(t testing.TB) *contract.Set {
 	t.Helper()
-	contractsOnce.Do(func() { contracts, contractsErr = loadContracts(openAPIDir()) })
+	contractsOnce.Do(func() { contracts, contractsErr = contract.Load(contract.Dir()) })
 	if contractsErr != nil {
 		t.Fatalf("the OpenAPI contracts are required test data and could not be loaded: %v\n"+
 			"They are expected in %s (shared/openapi beside the repository checkout); "+
 			"set %s to the directory that holds invocable-scripts.yml, managed-functions.yml and ref-cloud.yml.",
-			contractsErr, openAPIDir(), openAPIDirEnv)
+			contractsErr, contract.Dir(), contract.DirEnv)
 	}
 	return contracts
-}
-
-func loadContracts(dir string) (*contractSet, error) {
-	// Examples are not validated: one example in invocable-scripts.yml
-	// (the gateway-shaped 400) breaks its own schema.
-	opts := []openapi3.ValidationOption{openapi3.DisableExamplesValidation()}
-	underAPIv2 := func(file string) (routers.Router, error) {
-		doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(dir, file))
-		if err != nil {
-			return nil, fmt.Errorf("loading %s: %w", file, err)
-		}
-		if len(doc.Servers) != 1 || doc.Servers[0].URL != "/api/v2" {
-			return nil, fmt.Errorf("%s: expected the single server /api/v2", file)
-		}
-		// kin-openapi cannot match a relative server URL, so the in-memory
-		// copy drops it and routerFor strips /api/v2 from request paths.
-		doc.Servers = nil
-		r, err := legacy.NewRouter(doc, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
-		}
-		return r, nil
-	}
-	var cs contractSet
-	var err error
-	if cs.scripts, err = underAPIv2("invocable-scripts.yml"); err != nil {
-		return nil, err
-	}
-	if cs.functions, err = underAPIv2("managed-functions.yml"); err != nil {
-		return nil, err
-	}
-
-	// ref-cloud.yml as a whole does not validate (its info has no version,
-	// and unrelated operations have invalid defaults), so a new in-memory
-	// document takes just the two paths the emulator serves from it.
-	ref, err := openapi3.NewLoader().LoadFromFile(filepath.Join(dir, "ref-cloud.yml"))
-	if err != nil {
-		return nil, fmt.Errorf("loading ref-cloud.yml: %w", err)
-	}
-	mini := &openapi3.T{
-		OpenAPI:    ref.OpenAPI,
-		Info:       &openapi3.Info{Title: "ref-cloud subset", Version: "0"},
-		Paths:      openapi3.NewPaths(),
-		Components: &openapi3.Components{SecuritySchemes: ref.Components.SecuritySchemes},
-	}
-	for _, p := range []string{"/api/v2/orgs", "/ping"} {
-		item := ref.Paths.Value(p)
-		if item == nil {
-			return nil, fmt.Errorf("ref-cloud.yml has no path %s", p)
-		}
-		copied := *item
-		copied.Servers = nil // /ping declares server "", which kin-openapi rejects
-		for _, op := range copied.Operations() {
-			op.Servers = nil
-		}
-		mini.Paths.Set(p, &copied)
-	}
-	if cs.cloud, err = legacy.NewRouter(mini, opts...); err != nil {
-		return nil, fmt.Errorf("ref-cloud.yml subset: %w", err)
-	}
-	return &cs, nil
-}
-
-// routerFor picks the contract for a request path and the path to look up in it.
-func (cs *contractSet) routerFor(path string) (routers.Router, string) {
-	switch {
-	case path == "/api/v2/scripts" || strings.HasPrefix(path, "/api/v2/scripts/"),
-		path == "/api/v2/functions" || strings.HasPrefix(path, "/api/v2/functions/"):
-		rest := strings.TrimPrefix(path, "/api/v2")
-		if strings.HasPrefix(rest, "/scripts") {
-			return cs.scripts, rest
-		}
-		return cs.functions, rest
-	case path == "/api/v2/orgs" || path == "/ping":
-		return cs.cloud, path
-	}
-	return nil, path
 }
 
 // expectation is attached to a request's context by the test that sends it.
@@ -185,7 +79,7 @@ func withExpectation(ctx context.Context, e expectation) context.Context {
 type validatingTransport struct {
 	t    testing.TB
 	base http.RoundTripper
-	cs   *contractSet
+	cs   *contract.Set
 	// validated, if set, counts the responses checked against a contract.
 	validated *atomic.Int64
 }
@@ -205,38 +99,22 @@ func (vt *validatingTransport) RoundTrip(req *http.Request) (*http.Response, err
 	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(reqBody)), nil }
 
 	what := req.Method + " " + req.URL.RequestURI()
-	router, routePath := vt.cs.routerFor(req.URL.Path)
-	var route *routers.Route
-	var pathParams map[string]string
-	routeErr := fmt.Errorf("no contract covers %s", req.URL.Path)
-	if router != nil {
-		vreq := req.Clone(req.Context())
-		vreq.URL.Path, vreq.URL.RawPath = routePath, ""
-		route, pathParams, routeErr = router.FindRoute(vreq)
-	}
+	route, routeErr := vt.cs.FindRoute(req)
 	switch {
 	case exp.uncontracted && routeErr == nil:
-		vt.t.Errorf("contract: %s was marked uncontracted, but operation %s covers it", what, route.Operation.OperationID)
+		vt.t.Errorf("contract: %s was marked uncontracted, but operation %s covers it", what, route.OperationID())
 		route = nil
 	case !exp.uncontracted && routeErr != nil:
 		vt.t.Errorf("contract: %s matches no operation: %v", what, routeErr)
 	}
 
-	var input *openapi3filter.RequestValidationInput
 	if route != nil {
-		vreq := req.Clone(req.Context())
-		vreq.URL.Path, vreq.URL.RawPath = routePath, ""
-		vreq.Body = io.NopCloser(bytes.NewReader(reqBody))
-		input = &openapi3filter.RequestValidationInput{
-			Request: vreq, PathParams: pathParams, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
-		}
-		err := openapi3filter.ValidateRequest(req.Context(), input)
+		err := route.CheckRequest(req.Context(), req, reqBody)
 		switch {
 		case exp.invalidRequest && err == nil:
-			vt.t.Errorf("contract: %s was meant to break the request contract of %s, but it validates", what, route.Operation.OperationID)
+			vt.t.Errorf("contract: %s was meant to break the request contract of %s, but it validates", what, route.OperationID())
 		case !exp.invalidRequest && err != nil:
-			vt.t.Errorf("contract: request %s breaks %s: %v", what, route.Operation.OperationID, err)
+			vt.t.Errorf("contract: request %s breaks %s: %v", what, route.OperationID(), err)
 		}
 	}
 
@@ -254,43 +132,13 @@ func (vt *validatingTransport) RoundTrip(req *http.Request) (*http.Response, err
 		return resp, nil
 	}
 
-	rin := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: input,
-		Status:                 resp.StatusCode,
-		Header:                 resp.Header,
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
-	}
-	rin.SetBodyBytes(respBody)
-	if err := openapi3filter.ValidateResponse(req.Context(), rin); err != nil && !allowedDeviation(route, req, resp, respBody) {
-		vt.t.Errorf("contract: response %d to %s breaks %s: %v\nbody: %s", resp.StatusCode, what, route.Operation.OperationID, err, respBody)
+	if err := route.CheckResponse(req.Context(), req, resp.StatusCode, resp.Header, respBody); err != nil {
+		vt.t.Errorf("contract: response %d to %s breaks %s: %v\nbody: %s", resp.StatusCode, what, route.OperationID(), err, respBody)
 	}
 	if vt.validated != nil {
 		vt.validated.Add(1)
 	}
 	return resp, nil
-}
-
-// allowedDeviation recognises the two documented exceptions (see the top of
-// this file) and nothing else.
-func allowedDeviation(route *routers.Route, req *http.Request, resp *http.Response, body []byte) bool {
-	switch route.Operation.OperationID {
-	case "GetScripts":
-		if resp.StatusCode != http.StatusBadRequest {
-			return false
-		}
-		var b map[string]json.RawMessage
-		if json.Unmarshal(body, &b) != nil || len(b) != 3 {
-			return false
-		}
-		var msg string
-		_ = json.Unmarshal(b["message"], &msg)
-		return string(b["code"]) == "3" && string(b["details"]) == "[]" && strings.HasPrefix(msg, `parsing field "`)
-	case "GetFunctionsIDInvoke", "PostFunctionsIDInvoke":
-		return resp.StatusCode == http.StatusOK &&
-			strings.Contains(req.Header.Get("Accept"), "csv") &&
-			strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv")
-	}
-	return false
 }
 
 // ---- test harness ----------------------------------------------------------
@@ -303,7 +151,7 @@ type harness struct {
 	url    string
 	client *http.Client
 	base   http.RoundTripper
-	cs     *contractSet
+	cs     *contract.Set
 }
 
 // with returns a harness for the same emulator that reports on t (a subtest).
@@ -314,7 +162,7 @@ func (h *harness) with(t *testing.T) *harness {
 	return &c
 }
 
-func newValidatingClient(t testing.TB, base http.RoundTripper, cs *contractSet) *http.Client {
+func newValidatingClient(t testing.TB, base http.RoundTripper, cs *contract.Set) *http.Client {
 	return &http.Client{
 		Transport: &validatingTransport{t: t, base: base, cs: cs, validated: &validatedExchanges},
 		Timeout:   20 * time.Second,
@@ -529,22 +377,24 @@ func flagRunIsEmpty() bool {
 func TestContractsLoad(t *testing.T) {
 	cs := requireContracts(t)
 	for _, tc := range []struct {
-		router routers.Router
 		method string
 		path   string
 		opID   string
 	}{
-		{cs.scripts, "GET", "/scripts", "GetScripts"},
-		{cs.scripts, "GET", "/scripts/x/params", "GetScriptsIDParams"},
-		{cs.functions, "GET", "/functions/x/invoke", "GetFunctionsIDInvoke"},
-		{cs.cloud, "GET", "/api/v2/orgs", "GetOrgs"},
-		{cs.cloud, "GET", "/ping", "GetPing"},
+		{"GET", "/api/v2/scripts", "GetScripts"},
+		{"GET", "/api/v2/scripts/x/params", "GetScriptsIDParams"},
+		{"GET", "/api/v2/functions/x/invoke", "GetFunctionsIDInvoke"},
+		{"GET", "/api/v2/orgs", "GetOrgs"},
+		{"GET", "/ping", "GetPing"},
 	} {
 		req := httptest.NewRequest(tc.method, tc.path, nil)
-		route, _, err := tc.router.FindRoute(req)
-		if err != nil || route.Operation.OperationID != tc.opID {
+		route, err := cs.FindRoute(req)
+		if err != nil || route.OperationID() != tc.opID {
 			t.Errorf("%s %s: route %v, err %v; want operation %s", tc.method, tc.path, route, err, tc.opID)
 		}
+	}
+	if _, err := cs.FindRoute(httptest.NewRequest("GET", "/api/v2/buckets", nil)); !errors.Is(err, contract.ErrUncovered) {
+		t.Errorf("GET /api/v2/buckets: err %v, want ErrUncovered", err)
 	}
 }
 

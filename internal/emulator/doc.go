@@ -6,7 +6,9 @@
 // invocable-scripts.yml (the /api/v2/scripts generation), the older
 // managed-functions.yml (/api/v2/functions), and the research notes
 // shared/research/influx-scripts-api.md; the tests validate every exchange
-// against those contracts with kin-openapi.
+// against those contracts with kin-openapi (package internal/contract): the
+// emulator's own tests, and the provider's acceptance tests, whose emulator
+// runs behind contract.Validate.
 //
 // # Routes
 //

@@ -2,12 +2,16 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/go-version"
@@ -15,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/contract"
 	"github.com/tf-influxdb/terraform-provider-influxdb/internal/emulator"
 )
 
@@ -26,10 +31,20 @@ var testAccProviders = map[string]func() (tfprotov6.ProviderServer, error){
 // testServer is an emulator behind a real HTTP listener on 127.0.0.1.
 type testServer struct {
 	*emulator.Server
-	URL   string
-	Token string
-	OrgID string
+	// handler is the emulator behind the contract validator: what the
+	// listener at URL serves and what ServeHTTP passes requests to.
+	handler http.Handler
+	URL     string
+	Token   string
+	OrgID   string
 }
+
+// ServeHTTP serves r as the listener at URL does, contract validation
+// included. Tests that put a fake server in front of the emulator pass it
+// the requests they do not answer themselves: what the emulator is asked and
+// answers is validated; what the front makes up itself is not the
+// emulator's and is not.
+func (s *testServer) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // newTestServer starts an emulator for one test. By default it serves the
 // current /api/v2/scripts generation to one organization.
@@ -59,7 +74,8 @@ func newTestServer(t *testing.T, opts emulator.Options) *testServer {
 	if err != nil {
 		t.Fatalf("starting emulator: %v", err)
 	}
-	srv := httptest.NewServer(emu)
+	handler := validatedEmulator(t, emu, opts.APIs)
+	srv := httptest.NewServer(handler)
 	t.Cleanup(func() {
 		srv.Close()
 		_ = emu.Close()
@@ -68,7 +84,156 @@ func newTestServer(t *testing.T, opts emulator.Options) *testServer {
 	if len(opts.Orgs) > 0 {
 		org = opts.Orgs[0]
 	}
-	return &testServer{Server: emu, URL: srv.URL, Token: org.Tokens[0], OrgID: org.ID}
+	return &testServer{Server: emu, handler: handler, URL: srv.URL, Token: org.Tokens[0], OrgID: org.ID}
+}
+
+var (
+	contractsOnce sync.Once
+	contracts     *contract.Set
+	contractsErr  error
+)
+
+// validatedEmulator wraps emu (serving the generations apis names) in the
+// contract validator: every exchange the emulator handles, the provider's
+// and the tests' own, is checked against the OpenAPI contracts, and each
+// violation fails t when the test ends. The contracts are required test
+// data: without them the test fails, it does not skip.
+//
+// Call it before the listener's cleanup is registered: the handler runs on
+// the server's goroutines, so the violations are collected under a lock and
+// reported by a cleanup that, registered first, runs last, after the
+// listener has closed and every request on it has finished.
+func validatedEmulator(t *testing.T, emu *emulator.Server, apis string) http.Handler {
+	t.Helper()
+	contractsOnce.Do(func() { contracts, contractsErr = contract.Load(contract.Dir()) })
+	if contractsErr != nil {
+		t.Fatalf("the OpenAPI contracts are required test data and could not be loaded: %v\n"+
+			"They are expected in %s (shared/openapi beside the repository checkout); "+
+			"set %s to the directory that holds invocable-scripts.yml, managed-functions.yml and ref-cloud.yml.",
+			contractsErr, contract.Dir(), contract.DirEnv)
+	}
+
+	var (
+		name       = t.Name()
+		mu         sync.Mutex
+		violations []string
+		ended      bool
+	)
+	report := func(err error) {
+		var v *contract.Violation
+		if errors.As(err, &v) && injectedFault(v) {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if ended { // cannot happen once the listener is closed; never touch t then
+			fmt.Fprintf(os.Stderr, "%s: contract violation after the test ended: %v\n", name, err)
+			return
+		}
+		violations = append(violations, err.Error())
+	}
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		ended = true
+		for _, v := range violations {
+			t.Errorf("the emulator's traffic breaks the API contract: %s", v)
+		}
+	})
+
+	validated := contract.Validate(contracts, emu, report)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if unservedGeneration(apis, r.URL.Path) {
+			emu.ServeHTTP(w, r)
+			return
+		}
+		validated.ServeHTTP(w, r)
+	})
+}
+
+// unservedGeneration reports whether path belongs to an API generation that
+// an emulator serving apis does not serve. Such exchanges are not that
+// contract's business: with INFLUXDB_TEST_APIS=functions the client's
+// generation detection asks GET /api/v2/scripts?limit=1, and the emulator
+// answers 404, as a server without that generation does. They pass
+// unchecked; everything on a served generation is checked.
+func unservedGeneration(apis, path string) bool {
+	under := func(prefix string) bool { return path == prefix || strings.HasPrefix(path, prefix+"/") }
+	switch {
+	case under("/api/v2/scripts"):
+		return apis == emulator.APIsFunctions
+	case under("/api/v2/functions"):
+		return apis != emulator.APIsFunctions && apis != emulator.APIsBoth
+	}
+	return false
+}
+
+// injectedFault reports whether v is an injected 429 or 503 (emulator.Faults)
+// that breaks its operation only because the operation documents neither
+// that status nor a default response: a fault is not the API's answer, so
+// the contract need not list it. The emulator is believed only when it says
+// it injected the fault, in the message of its answer. Faults an operation
+// does document (its status or a default) are validated like any answer,
+// and every operation of the scripts and functions contracts has a default.
+// (Dropped connections and clients that gave up leave no response, which
+// contract.Validate does not check; see there.)
+func injectedFault(v *contract.Violation) bool {
+	ex := v.Exchange
+	if v.Part != contract.PartResponse || !errors.Is(v, contract.ErrUndocumentedStatus) ||
+		(ex.Status != http.StatusTooManyRequests && ex.Status != http.StatusServiceUnavailable) {
+		return false
+	}
+	var body struct {
+		Message string `json:"message"`
+	}
+	return json.Unmarshal(ex.Body, &body) == nil && strings.HasSuffix(body.Message, "(fault injected by emulator)")
+}
+
+// TestContractExceptions pins how narrowly the acceptance suite's contract
+// validation lets exchanges pass.
+func TestContractExceptions(t *testing.T) {
+	for _, tc := range []struct {
+		apis, path string
+		unserved   bool
+	}{
+		{emulator.APIsFunctions, "/api/v2/scripts", true},
+		{emulator.APIsFunctions, "/api/v2/scripts/abc/invoke", true},
+		{emulator.APIsFunctions, "/api/v2/functions", false},
+		{emulator.APIsFunctions, "/api/v2/orgs", false},
+		{emulator.APIsScripts, "/api/v2/functions/abc", true},
+		{emulator.APIsScripts, "/api/v2/scripts", false},
+		{emulator.APIsScripts, "/api/v2/scriptsx", false},
+		{"", "/api/v2/functions", true},
+		{emulator.APIsBoth, "/api/v2/functions", false},
+		{emulator.APIsBoth, "/api/v2/scripts", false},
+	} {
+		if got := unservedGeneration(tc.apis, tc.path); got != tc.unserved {
+			t.Errorf("unservedGeneration(%q, %q) = %v", tc.apis, tc.path, got)
+		}
+	}
+
+	undocumented := fmt.Errorf("%w: status is not supported", contract.ErrUndocumentedStatus)
+	injected := []byte(`{"code":"unavailable","message":"service unavailable (fault injected by emulator)"}`)
+	for _, tc := range []struct {
+		name   string
+		part   string
+		err    error
+		status int
+		body   []byte
+		want   bool
+	}{
+		{"injected 503", contract.PartResponse, undocumented, 503, injected, true},
+		{"injected 429", contract.PartResponse, undocumented, 429, []byte(`{"code":"too many requests","message":"too many requests (fault injected by emulator)"}`), true},
+		{"503 the emulator did not inject", contract.PartResponse, undocumented, 503, []byte(`{"code":"unavailable","message":"service unavailable"}`), false},
+		{"injected, but the body breaks a documented response", contract.PartResponse, errors.New("body breaks the schema"), 503, injected, false},
+		{"other status", contract.PartResponse, undocumented, 500, injected, false},
+		{"request", contract.PartRequest, undocumented, 503, injected, false},
+	} {
+		v := &contract.Violation{Part: tc.part, Err: tc.err, Exchange: &contract.Exchange{Responded: true, Status: tc.status, Body: tc.body}}
+		if got := injectedFault(v); got != tc.want {
+			t.Errorf("%s: injectedFault = %v", tc.name, got)
+		}
+	}
 }
 
 // requireEmulator skips a test that needs the emulator's fault injection
