@@ -35,6 +35,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -54,6 +55,28 @@ func Dir() string {
 	}
 	return filepath.Join("..", "..", "..", "shared", "openapi")
 }
+
+// Default loads the contracts from Dir once per process. Its error says
+// where they were looked for and how to point elsewhere: the contracts are
+// required test data, so callers fail on it rather than skip.
+func Default() (*Set, error) {
+	defaultOnce.Do(func() {
+		defaultSet, defaultErr = Load(Dir())
+		if defaultErr != nil {
+			defaultErr = fmt.Errorf("the OpenAPI contracts are required test data and could not be loaded: %w\n"+
+				"They are expected in %s (shared/openapi beside the repository checkout); "+
+				"set %s to the directory that holds invocable-scripts.yml, managed-functions.yml and ref-cloud.yml",
+				defaultErr, Dir(), DirEnv)
+		}
+	})
+	return defaultSet, defaultErr
+}
+
+var (
+	defaultOnce sync.Once
+	defaultSet  *Set
+	defaultErr  error
+)
 
 // Set is the three contracts, ready to route and validate requests.
 type Set struct {

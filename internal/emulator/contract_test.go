@@ -35,10 +35,6 @@ import (
 )
 
 var (
-	contractsOnce sync.Once
-	contracts     *contract.Set
-	contractsErr  error
-
 	// validatedExchanges counts exchanges whose response was checked
 	// against a contract; TestMain fails a full run that checked none.
 	validatedExchanges atomic.Int64
@@ -49,14 +45,11 @@ var (
 // test when they are missing.
 func requireContracts(t testing.TB) *contract.Set {
 	t.Helper()
-	contractsOnce.Do(func() { contracts, contractsErr = contract.Load(contract.Dir()) })
-	if contractsErr != nil {
-		t.Fatalf("the OpenAPI contracts are required test data and could not be loaded: %v\n"+
-			"They are expected in %s (shared/openapi beside the repository checkout); "+
-			"set %s to the directory that holds invocable-scripts.yml, managed-functions.yml and ref-cloud.yml.",
-			contractsErr, contract.Dir(), contract.DirEnv)
+	cs, err := contract.Default()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return contracts
+	return cs
 }
 
 // expectation is attached to a request's context by the test that sends it.

@@ -87,12 +87,6 @@ func newTestServer(t *testing.T, opts emulator.Options) *testServer {
 	return &testServer{Server: emu, handler: handler, URL: srv.URL, Token: org.Tokens[0], OrgID: org.ID}
 }
 
-var (
-	contractsOnce sync.Once
-	contracts     *contract.Set
-	contractsErr  error
-)
-
 // validatedEmulator wraps emu (serving the generations apis names) in the
 // contract validator: every exchange the emulator handles, the provider's
 // and the tests' own, is checked against the OpenAPI contracts, and each
@@ -105,12 +99,9 @@ var (
 // listener has closed and every request on it has finished.
 func validatedEmulator(t *testing.T, emu *emulator.Server, apis string) http.Handler {
 	t.Helper()
-	contractsOnce.Do(func() { contracts, contractsErr = contract.Load(contract.Dir()) })
-	if contractsErr != nil {
-		t.Fatalf("the OpenAPI contracts are required test data and could not be loaded: %v\n"+
-			"They are expected in %s (shared/openapi beside the repository checkout); "+
-			"set %s to the directory that holds invocable-scripts.yml, managed-functions.yml and ref-cloud.yml.",
-			contractsErr, contract.Dir(), contract.DirEnv)
+	contracts, err := contract.Default()
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	var (
