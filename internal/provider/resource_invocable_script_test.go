@@ -156,6 +156,14 @@ func TestAccInvocableScript_lifecycle(t *testing.T) {
 					s.expectScriptCount(s.OrgID, 1),
 				},
 			},
+			{
+				// Destroy: the plan's refresh reads the script, then one
+				// DELETE and one GET that confirms it is gone.
+				PreConfig: s.ResetStats,
+				Config: scriptConfig(s, "last_point", "Newest point of a bucket",
+					"from(bucket: params.bucket)\n  |> range(start: -1d)\n  |> limit(n: params.n)\n"),
+				Destroy: true,
+			},
 		},
 		CheckDestroy: func(*terraform.State) error {
 			if s.onCloud() {
@@ -164,10 +172,10 @@ func TestAccInvocableScript_lifecycle(t *testing.T) {
 			if n := s.ScriptCount(s.OrgID); n != 0 {
 				return fmt.Errorf("%d scripts left after destroy", n)
 			}
-			if n := s.requests("DELETE /api/v2/scripts/{id}"); n != 1 {
-				return fmt.Errorf("destroy sent %d DELETE requests, want 1", n)
-			}
-			return nil
+			return s.expectRequests(map[string]int{
+				"DELETE /api/v2/scripts/{id}": 1,
+				"GET /api/v2/scripts/{id}":    2,
+			})()
 		},
 	})
 }
