@@ -51,6 +51,17 @@ func tokenize(src string, sqlish bool) []token {
 			for i < len(src) && src[i] != '\n' {
 				i++
 			}
+		case c == '/' && !sqlish && !afterOperand(toks):
+			// A slash where an operand is expected opens a regular
+			// expression literal (/params.x/ is a pattern, not a reference);
+			// after an operand it divides.
+			if end, ok := regexEnd(src, i+1); ok {
+				toks = append(toks, token{kind: tokOther, text: src[i:end]})
+				i = end
+				continue
+			}
+			toks = append(toks, token{kind: tokPunct, text: "/"})
+			i++
 		case c == '"':
 			var str []token
 			str, i = lexFluxString(src, i+1, sqlish)
@@ -96,6 +107,45 @@ func tokenize(src string, sqlish bool) []token {
 		}
 	}
 	return toks
+}
+
+// afterOperand reports whether the last token ends an operand (a name, a
+// literal, a closing bracket), after which a slash is division.
+func afterOperand(toks []token) bool {
+	if len(toks) == 0 {
+		return false
+	}
+	last := toks[len(toks)-1]
+	switch last.kind {
+	case tokIdent:
+		// After a keyword an operand is still to come.
+		switch last.text {
+		case "and", "or", "not", "return", "if", "then", "else", "exists":
+			return false
+		}
+		return true
+	case tokString, tokOther:
+		return true
+	}
+	return last.text == ")" || last.text == "]" || last.text == "}"
+}
+
+// regexEnd finds the end of a regular expression literal whose body starts
+// at i: the index after its closing unescaped slash on the same line.
+func regexEnd(src string, i int) (int, bool) {
+	for i < len(src) {
+		switch src[i] {
+		case '\\':
+			i += 2
+			continue
+		case '\n':
+			return 0, false
+		case '/':
+			return i + 1, true
+		}
+		i++
+	}
+	return 0, false
 }
 
 // lexFluxString reads a double-quoted string starting just after its opening

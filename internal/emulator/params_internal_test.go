@@ -35,6 +35,13 @@ func TestScriptParamsScanner(t *testing.T) {
 		{"bool args", "flux", `sort(desc: params.d) |> derivative(nonNegative: params.nn)`, map[string]string{"d": "bool", "nn": "bool"}},
 		{"sql quotes and comments", "sql", "SELECT * FROM t WHERE a = 'params.no' -- params.c\nAND b = params.yes", map[string]string{"yes": "any"}},
 		{"flux has no -- comments", "flux", "x = 1 -- params.y", map[string]string{"y": "any"}},
+		{"regex literal", "flux", `filter(fn: (r) => r.host =~ /params.x/ and r.v == params.y)`, map[string]string{"y": "any"}},
+		{"regex with an escaped slash", "flux", `x = /a\/params.b/ y = params.c`, map[string]string{"c": "any"}},
+		{"regex after a keyword", "flux", `f = (r) => if r.a =~ /x/ then params.t else /params.no/`, map[string]string{"t": "any"}},
+		{"division is not a regex", "flux", `x = params.a / params.b / 2`, map[string]string{"a": "any", "b": "any"}},
+		{"division after a bracket", "flux", `x = (params.a) / params.b`, map[string]string{"a": "any", "b": "any"}},
+		{"slash without a closing slash", "flux", "x = 1\ny = / params.z", map[string]string{"z": "any"}},
+		{"sql has no regex literals", "sql", `SELECT a / 2 FROM t WHERE b = params.q`, map[string]string{"q": "any"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
