@@ -11,8 +11,8 @@
 //     {"code":3,"message":"parsing field ...","details":[]}. The contract's own
 //     example for that response breaks the contract's own Error schema (code
 //     must be a string); the emulator reproduces the example.
-//  2. /functions/{id}/invoke answering text/csv to a request whose Accept asks
-//     for CSV: the functions contract declares only application/json, but the
+//  2. /functions/{id}/invoke answering text/csv to a request whose Accept
+//     ranks CSV above JSON: the functions contract declares only application/json, but the
 //     functions-era docs asked for CSV and the emulator gives it (see the
 //     emulator's doc.go).
 //
@@ -31,9 +31,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -266,10 +268,42 @@ func allowedDeviation(route *routers.Route, req *http.Request, status int, heade
 		return string(b["code"]) == "3" && string(b["details"]) == "[]" && strings.HasPrefix(msg, `parsing field "`)
 	case "GetFunctionsIDInvoke", "PostFunctionsIDInvoke":
 		return status == http.StatusOK &&
-			strings.Contains(req.Header.Get("Accept"), "csv") &&
+			acceptRanksCSVFirst(req.Header.Values("Accept")) &&
 			strings.HasPrefix(header.Get("Content-Type"), "text/csv")
 	}
 	return false
+}
+
+// acceptRanksCSVFirst reports whether Accept headers ask for CSV more than
+// for JSON: a CSV type with a higher q than any JSON type. A wildcard counts
+// for both, so it never makes CSV the first choice on its own.
+func acceptRanksCSVFirst(accept []string) bool {
+	csvQ, jsonQ := -1.0, -1.0
+	for _, header := range accept {
+		for _, part := range strings.Split(header, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil {
+				continue
+			}
+			q := 1.0
+			if v, ok := params["q"]; ok {
+				if q, err = strconv.ParseFloat(v, 64); err != nil {
+					continue
+				}
+			}
+			switch mt {
+			case "text/csv", "application/csv":
+				csvQ = max(csvQ, q)
+			case "application/json":
+				jsonQ = max(jsonQ, q)
+			case "*/*", "application/*": // covers application/json and application/csv
+				jsonQ, csvQ = max(jsonQ, q), max(csvQ, q)
+			case "text/*":
+				csvQ = max(csvQ, q)
+			}
+		}
+	}
+	return csvQ > 0 && csvQ > jsonQ
 }
 
 // Exchange is one complete HTTP exchange.

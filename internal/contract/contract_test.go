@@ -115,6 +115,9 @@ func TestCheck(t *testing.T) {
 		{name: "gateway shape with another status", ex: contract.Exchange{Request: req("GET", "/api/v2/scripts", ""), Responded: true, Status: 422, Header: jsonHeader(), Body: []byte(gateway400)}, parts: []string{contract.PartResponse}},
 		{name: "csv invoke asked for", ex: contract.Exchange{Request: req("GET", "/api/v2/functions/abc/invoke", "application/csv"), Responded: true, Status: 200, Header: csv, Body: []byte(",result,table\r\n")}},
 		{name: "csv invoke not asked for", ex: contract.Exchange{Request: req("GET", "/api/v2/functions/abc/invoke", "application/json"), Responded: true, Status: 200, Header: csv, Body: []byte(",result,table\r\n")}, parts: []string{contract.PartResponse}},
+		{name: "csv invoke ranked first", ex: contract.Exchange{Request: req("GET", "/api/v2/functions/abc/invoke", "application/json;q=0.5, text/csv"), Responded: true, Status: 200, Header: csv, Body: []byte(",result,table\r\n")}},
+		{name: "csv invoke accepted but JSON preferred", ex: contract.Exchange{Request: req("GET", "/api/v2/functions/abc/invoke", "application/json, application/csv;q=0.9, text/csv;q=0.9"), Responded: true, Status: 200, Header: csv, Body: []byte(",result,table\r\n")}, parts: []string{contract.PartResponse}},
+		{name: "csv invoke on a wildcard", ex: contract.Exchange{Request: req("GET", "/api/v2/functions/abc/invoke", "*/*"), Responded: true, Status: 200, Header: csv, Body: []byte(",result,table\r\n")}, parts: []string{contract.PartResponse}},
 		{name: "csv on scripts list", ex: contract.Exchange{Request: req("GET", "/api/v2/scripts", "text/csv"), Responded: true, Status: 200, Header: csv, Body: []byte(",result,table\r\n")}, parts: []string{contract.PartResponse}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -94,21 +94,29 @@ func readLimited(r io.Reader, limit int64) (string, error) {
 	var chunks [][]byte
 	var total int64
 	size := firstChunk
-	for {
+	for done := false; !done; {
 		buf := make([]byte, size)
-		n, err := io.ReadFull(lr, buf)
+		n := 0
+		// Fill the chunk. Only io.EOF ends the body: a reader that fails
+		// with io.ErrUnexpectedEOF (a connection dropped mid-body, as
+		// net/http reports it) has not delivered all of it.
+		for n < len(buf) {
+			m, err := lr.Read(buf[n:])
+			n += m
+			if err == io.EOF {
+				done = true
+				break
+			}
+			if err != nil {
+				return "", fmt.Errorf("reading result: %w", err)
+			}
+		}
 		if n > 0 {
 			chunks = append(chunks, buf[:n])
 			total += int64(n)
 		}
 		if total > limit {
 			return "", &TooLargeError{Limit: limit}
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			return "", fmt.Errorf("reading result: %w", err)
 		}
 		size = min(2*size, maxChunk)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
@@ -201,5 +203,33 @@ func TestReadLimitedReadError(t *testing.T) {
 	_, err := readLimited(io.MultiReader(strings.NewReader(",a\n"), iotest.ErrReader(boom)), 1<<20)
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "reading result") {
 		t.Errorf("err = %v, want the read error wrapped as reading result", err)
+	}
+}
+
+// TestCollectTruncatedBody: a body cut short is an error, never a result.
+// net/http reports a connection dropped mid-body as io.ErrUnexpectedEOF.
+func TestCollectTruncatedBody(t *testing.T) {
+	cut := io.MultiReader(strings.NewReader(",a\n,1\n"), iotest.ErrReader(io.ErrUnexpectedEOF))
+	if res, err := Collect(cut, 1<<20); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("Collect of a body cut short = %+v, %v; want io.ErrUnexpectedEOF", res, err)
+	}
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", "48")
+		_, _ = io.WriteString(w, ",result,table,v\n,_result,0,1\n") // 30 of 48 bytes
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+			}
+		}
+	}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if res, err := Collect(resp.Body, 1<<20); err == nil {
+		t.Errorf("Collect of a response cut short returned %q with no error", res.Raw)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -172,7 +173,14 @@ func TestAccInvocableScriptInvocationDataSource_runtimeNotFound(t *testing.T) {
 	id := s.createOutOfBand(t, "reads_a_bucket", lastPointFlux)
 	// In front of the emulator, an invocation fails as InfluxDB Cloud's does
 	// for a missing bucket; every other request reaches the emulator.
+	var readsFail atomic.Bool
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if readsFail.Load() && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/"+id) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, `{"code":"internal error","message":"try later"}`)
+			return
+		}
 		if strings.HasSuffix(r.URL.Path, "/invoke") {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("X-Platform-Error-Code", "not found")
@@ -194,6 +202,18 @@ data "influxdb_invocable_script_invocation" "q" {
 }
 `, id),
 				ExpectError: errorRe("Script Failed", "Script "+id+" exists", "could not find bucket"),
+			},
+			{
+				// When the script cannot be read either, the error says that
+				// it cannot tell, not that script_id is wrong.
+				PreConfig: func() { readsFail.Store(true) },
+				Config: s.providerBlock(fmt.Sprintf("url = %q", front.URL), s.apiSetting(), "max_retries = 0") + fmt.Sprintf(`
+data "influxdb_invocable_script_invocation" "q" {
+  script_id = %q
+  params    = { bucket = "nope" }
+}
+`, id),
+				ExpectError: errorRe("Unable To Invoke Script", "could not read the script to tell whether it is missing or failed", "could not find bucket", "Reading the script", "HTTP 500"),
 			},
 		},
 	})

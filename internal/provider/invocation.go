@@ -263,9 +263,15 @@ func reportInvokeError(ctx context.Context, client *influxdb.Client, token, id s
 		// Invoke answers 404 both for an unknown script and for a script
 		// that ran into something missing (e.g. `could not find bucket`);
 		// one read of the script tells them apart.
-		if _, getErr := client.Get(ctx, id); getErr == nil {
+		_, getErr := client.Get(ctx, id)
+		switch {
+		case getErr == nil:
 			diags.AddAttributeError(path.Root("params"), "Script Failed",
 				fmt.Sprintf("Script %s exists, but InfluxDB answered its invocation with 404: the script itself refers to something that does not exist, such as a bucket. Check the names the script and params use.\n\n%s", id, redact(err.Error(), token)))
+			return
+		case !influxdb.IsNotFound(getErr):
+			diags.AddAttributeError(path.Root("script_id"), "Unable To Invoke Script",
+				fmt.Sprintf("InfluxDB answered the invocation of script %s with 404, and the provider could not read the script to tell whether it is missing or failed (for example on a bucket that does not exist). Check script_id and the names the script uses, then try again.\n\n%s\n\nReading the script: %s", id, redact(err.Error(), token), redact(getErr.Error(), token)))
 			return
 		}
 		diags.AddAttributeError(path.Root("script_id"), "Script Not Found",

@@ -123,7 +123,12 @@ func validatedEmulator(t *testing.T, emu *emulator.Server, apis string) http.Han
 		}
 		violations = append(violations, err.Error())
 	}
+	// Closing the listener does not wait for handlers whose connection was
+	// hijacked (a dropped create); inflight does, so that their checks are
+	// reported too.
+	var inflight sync.WaitGroup
 	t.Cleanup(func() {
+		inflight.Wait()
 		mu.Lock()
 		defer mu.Unlock()
 		ended = true
@@ -138,6 +143,8 @@ func validatedEmulator(t *testing.T, emu *emulator.Server, apis string) http.Han
 			emu.ServeHTTP(w, r)
 			return
 		}
+		inflight.Add(1)
+		defer inflight.Done()
 		validated.ServeHTTP(w, r)
 	})
 }
