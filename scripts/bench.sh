@@ -17,9 +17,6 @@ cd "$root"
 
 # Terraform and OpenTofu are built from the Go module proxy once, then reused.
 scripts/install-tools.sh terraform tofu
-# OpenTofu warns on stdout when TF_CLI_CONFIG_FILE names a missing file, which
-# would garble the version line and the JSON the benchmarks read.
-export TF_CLI_CONFIG_FILE="$root/.tools/empty.tfrc" CHECKPOINT_DISABLE=1
 
 mkdir -p bench/work/bin
 go build -o bench/work/bin/tfbench ./bench/cmd/tfbench

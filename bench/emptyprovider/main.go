@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/sdklogs"
 )
 
 // Address is where the benchmark's CLI configuration finds this provider
@@ -37,6 +39,7 @@ func (emptyProvider) DataSources(context.Context) []func() datasource.DataSource
 func (emptyProvider) Resources(context.Context) []func() resource.Resource { return nil }
 
 func main() {
+	sdklogs.Quiet() // as the provider does
 	err := providerserver.Serve(context.Background(), func() provider.Provider { return emptyProvider{} }, providerserver.ServeOpts{Address: Address})
 	if err != nil {
 		log.Fatal(err)

@@ -12,8 +12,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"os"
-	"strings"
 	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -26,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	influx "github.com/tf-influxdb/terraform-provider-influxdb/internal/provider"
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/sdklogs"
 )
 
 // Address is where the benchmark's CLI configuration finds this provider;
@@ -160,20 +159,8 @@ func (r *nullScript) Update(ctx context.Context, req resource.UpdateRequest, res
 
 func (r *nullScript) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
 
-// init quiets the SDK's trace logs exactly as the provider's
-// quiet_sdk_logs.go does, so that the two differ only in their resources.
-func init() {
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "TF_LOG") {
-			return
-		}
-	}
-	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"} {
-		_ = os.Setenv(name, "OFF")
-	}
-}
-
 func main() {
+	sdklogs.Quiet() // as the provider does, so that the two differ only in their resources
 	err := providerserver.Serve(context.Background(), func() provider.Provider { return nullProvider{} }, providerserver.ServeOpts{Address: Address})
 	if err != nil {
 		log.Fatal(err)

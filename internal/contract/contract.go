@@ -38,6 +38,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -72,6 +73,17 @@ func Default() (*Set, error) {
 		}
 	})
 	return defaultSet, defaultErr
+}
+
+// Require is Default for tests: it fails tb, never skips it, when the
+// contracts cannot be loaded.
+func Require(tb testing.TB) *Set {
+	tb.Helper()
+	s, err := Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 var (

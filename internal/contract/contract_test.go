@@ -16,22 +16,6 @@ import (
 	"github.com/tf-influxdb/terraform-provider-influxdb/internal/contract"
 )
 
-var (
-	loadOnce sync.Once
-	loaded   *contract.Set
-	loadErr  error
-)
-
-// contracts loads the contracts once, failing (never skipping) without them.
-func contracts(t *testing.T) *contract.Set {
-	t.Helper()
-	loadOnce.Do(func() { loaded, loadErr = contract.Load(contract.Dir()) })
-	if loadErr != nil {
-		t.Fatalf("the OpenAPI contracts are required test data: %v (looked in %s; set %s)", loadErr, contract.Dir(), contract.DirEnv)
-	}
-	return loaded
-}
-
 const (
 	validScript = `{"id":"0a1b2c3d4e5f6071","orgID":"0a1b2c3d4e5f6071","name":"n","script":"s","description":"","language":"flux",` +
 		`"createdAt":"2024-01-02T03:04:05.000000Z","updatedAt":"2024-01-02T03:04:05.000000Z"}`
@@ -39,7 +23,7 @@ const (
 )
 
 func TestLoadAndRoute(t *testing.T) {
-	cs := contracts(t)
+	cs := contract.Require(t)
 	for _, tc := range []struct{ method, path, opID string }{
 		{"GET", "/api/v2/scripts", "GetScripts"},
 		{"POST", "/api/v2/scripts", "PostScripts"},
@@ -81,7 +65,7 @@ func jsonHeader() http.Header {
 }
 
 func TestCheck(t *testing.T) {
-	cs := contracts(t)
+	cs := contract.Require(t)
 	req := func(method, target, accept string) *http.Request {
 		r := httptest.NewRequest(method, target, nil)
 		if accept != "" {
@@ -175,7 +159,7 @@ func parts(vs []*contract.Violation) string {
 func serve(t *testing.T, h http.HandlerFunc) (*httptest.Server, *recorded) {
 	t.Helper()
 	rec := &recorded{}
-	srv := httptest.NewServer(contract.Validate(contracts(t), h, rec.report))
+	srv := httptest.NewServer(contract.Validate(contract.Require(t), h, rec.report))
 	t.Cleanup(srv.Close)
 	return srv, rec
 }

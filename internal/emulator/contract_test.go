@@ -41,17 +41,6 @@ var (
 	harnessUsed        atomic.Bool
 )
 
-// requireContracts loads the contracts once, failing (never skipping) the
-// test when they are missing.
-func requireContracts(t testing.TB) *contract.Set {
-	t.Helper()
-	cs, err := contract.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cs
-}
-
 // expectation is attached to a request's context by the test that sends it.
 type expectation struct {
 	// invalidRequest: the test deliberately breaks the request contract; the
@@ -164,7 +153,7 @@ func newValidatingClient(t testing.TB, base http.RoundTripper, cs *contract.Set)
 
 func newHarness(t *testing.T, opts emulator.Options) *harness {
 	t.Helper()
-	cs := requireContracts(t)
+	cs := contract.Require(t)
 	harnessUsed.Store(true)
 	srv, err := emulator.New(opts)
 	if err != nil {
@@ -368,7 +357,7 @@ func flagRunIsEmpty() bool {
 // TestContractsLoad makes a missing or unreadable contract a failure of its
 // own, with the explanation from requireContracts.
 func TestContractsLoad(t *testing.T) {
-	cs := requireContracts(t)
+	cs := contract.Require(t)
 	for _, tc := range []struct {
 		method string
 		path   string
@@ -408,7 +397,7 @@ func (r *recordingTB) Errorf(format string, args ...any) {
 // TestValidatorCatchesViolations proves the harness is not a rubber stamp:
 // a fake server answering against the contract must be reported.
 func TestValidatorCatchesViolations(t *testing.T) {
-	cs := requireContracts(t)
+	cs := contract.Require(t)
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {

@@ -54,7 +54,7 @@ func Collect(r io.Reader, maxBytes int64) (*Result, error) {
 	if maxBytes < 0 {
 		maxBytes = 0
 	}
-	raw, err := readLimited(r, maxBytes)
+	raw, err := ReadLimited(r, maxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -80,15 +80,17 @@ func Collect(r io.Reader, maxBytes int64) (*Result, error) {
 	return res, nil
 }
 
-// readLimited reads r to the end into a string, failing with a
-// *TooLargeError once more than limit bytes have arrived.
+// ReadLimited reads r to the end into a string, failing with a
+// *TooLargeError once more than limit bytes have arrived (it never reads more
+// than limit+1). Collect uses it, and so can callers that keep a body which
+// is not CSV.
 //
 // The body is kept in chunks and joined once, at the end, into a string of
 // exactly its size. A growing buffer would instead copy itself at every
 // doubling and leave the old halves to the GC, so a body that turns out too
 // large would hold up to three times the limit; with chunks, it holds the
 // limit plus one chunk.
-func readLimited(r io.Reader, limit int64) (string, error) {
+func ReadLimited(r io.Reader, limit int64) (string, error) {
 	// One byte past the limit is enough to know the body is too large.
 	lr := io.LimitReader(r, limit+1)
 	var chunks [][]byte

@@ -181,7 +181,7 @@ func TestReadLimitedChunkBoundaries(t *testing.T) {
 			body[i] = byte('a' + i%26)
 		}
 		for _, limit := range []int64{int64(size), int64(size) + 1, int64(size) - 1} {
-			got, err := readLimited(iotest.HalfReader(bytes.NewReader(body)), limit)
+			got, err := ReadLimited(iotest.HalfReader(bytes.NewReader(body)), limit)
 			var tl *TooLargeError
 			switch {
 			case limit < int64(size):
@@ -200,7 +200,7 @@ func TestReadLimitedChunkBoundaries(t *testing.T) {
 // TestReadLimitedReadError passes a read error through, wrapped.
 func TestReadLimitedReadError(t *testing.T) {
 	boom := errors.New("connection reset")
-	_, err := readLimited(io.MultiReader(strings.NewReader(",a\n"), iotest.ErrReader(boom)), 1<<20)
+	_, err := ReadLimited(io.MultiReader(strings.NewReader(",a\n"), iotest.ErrReader(boom)), 1<<20)
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "reading result") {
 		t.Errorf("err = %v, want the read error wrapped as reading result", err)
 	}

@@ -120,8 +120,7 @@ func (d *scriptDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		addClientError(&resp.Diagnostics, "Unable To Read Script Parameters", fmt.Sprintf("The script %s was found, but its parameters could not be read.", s.ID), err, d.data.token)
 		return
 	default:
-		out.Params, diags = paramsValue(ctx, params)
-		resp.Diagnostics.Append(diags...)
+		out.Params = paramsValue(params)
 	}
 	if resp.Diagnostics.HasError() {
 		return

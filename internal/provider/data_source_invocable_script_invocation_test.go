@@ -174,7 +174,7 @@ func TestAccInvocableScriptInvocationDataSource_runtimeNotFound(t *testing.T) {
 	// In front of the emulator, an invocation fails as InfluxDB Cloud's does
 	// for a missing bucket; every other request reaches the emulator.
 	var readsFail atomic.Bool
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	frontURL := s.frontURL(t, func(w http.ResponseWriter, r *http.Request) {
 		if readsFail.Load() && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/"+id) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusInternalServerError)
@@ -189,13 +189,12 @@ func TestAccInvocableScriptInvocationDataSource_runtimeNotFound(t *testing.T) {
 			return
 		}
 		s.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
+	})
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
-				Config: s.providerBlock(fmt.Sprintf("url = %q", front.URL), s.apiSetting()) + fmt.Sprintf(`
+				Config: s.providerBlock(frontURL, s.apiSetting()) + fmt.Sprintf(`
 data "influxdb_invocable_script_invocation" "q" {
   script_id = %q
   params    = { bucket = "nope" }
@@ -207,7 +206,7 @@ data "influxdb_invocable_script_invocation" "q" {
 				// When the script cannot be read either, the error says that
 				// it cannot tell, not that script_id is wrong.
 				PreConfig: func() { readsFail.Store(true) },
-				Config: s.providerBlock(fmt.Sprintf("url = %q", front.URL), s.apiSetting(), "max_retries = 0") + fmt.Sprintf(`
+				Config: s.providerBlock(frontURL, s.apiSetting(), "max_retries = 0") + fmt.Sprintf(`
 data "influxdb_invocable_script_invocation" "q" {
   script_id = %q
   params    = { bucket = "nope" }

@@ -3,7 +3,6 @@ package provider
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"testing"
 
@@ -214,19 +213,18 @@ func TestAccInvocableScriptsDataSource_looseNameFilter(t *testing.T) {
 	s := newTestServer(t, emulator.Options{})
 	s.requireEmulator(t)
 	s.createMany(t, 5)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	frontURL := s.frontURL(t, func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		q.Del("name")
 		r.URL.RawQuery = q.Encode()
 		s.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
+	})
 	const addr = "data.influxdb_invocable_scripts.one"
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
-				Config: s.providerBlock(fmt.Sprintf("url = %q", front.URL), s.apiSetting()) + `
+				Config: s.providerBlock(frontURL, s.apiSetting()) + `
 data "influxdb_invocable_scripts" "one" {
   name  = "script-0002"
   limit = 1

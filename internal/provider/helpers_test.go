@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -81,6 +82,16 @@ func (s *testServer) deleteOnCloud(t *testing.T, id string) {
 		return
 	}
 	t.Cleanup(func() { s.api(t, http.MethodDelete, "/api/v2/scripts/"+id, nil, nil) })
+}
+
+// frontURL starts a fake server in front of the emulator for the test and
+// returns the provider setting that points at it: h answers what it wants to
+// fake and passes the rest on with s.ServeHTTP.
+func (s *testServer) frontURL(t *testing.T, h http.HandlerFunc) string {
+	t.Helper()
+	front := httptest.NewServer(h)
+	t.Cleanup(front.Close)
+	return fmt.Sprintf("url = %q", front.URL)
 }
 
 // serverCheck is a state check that asserts something about the emulator.

@@ -1,10 +1,7 @@
 package provider
 
 import (
-	"context"
-
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tf-influxdb/terraform-provider-influxdb/internal/influxdb"
@@ -59,11 +56,11 @@ var scriptModelAttrTypes = map[string]attr.Type{
 
 // paramsValue converts /params output to a Terraform map; nil (the API
 // generation cannot tell) becomes null.
-func paramsValue(ctx context.Context, params map[string]string) (types.Map, diag.Diagnostics) {
+func paramsValue(params map[string]string) types.Map {
 	if params == nil {
-		return types.MapNull(types.StringType), nil
+		return types.MapNull(types.StringType)
 	}
-	return types.MapValueFrom(ctx, types.StringType, params)
+	return stringMapValue(params)
 }
 
 // scriptAttrValues is m as attribute values by name, for building objects

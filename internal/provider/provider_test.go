@@ -99,10 +99,7 @@ func newTestServer(t *testing.T, opts emulator.Options) *testServer {
 // listener has closed and every request on it has finished.
 func validatedEmulator(t *testing.T, emu *emulator.Server, apis string) http.Handler {
 	t.Helper()
-	contracts, err := contract.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	contracts := contract.Require(t)
 
 	var (
 		name       = t.Name()

@@ -282,12 +282,11 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 			resp.Diagnostics.AddWarning("Unable To Read Script Parameters",
 				fmt.Sprintf("The script %s was created, but its parameters could not be read; params stays empty until the next refresh reads them.\n\n%s", created.ID, redact(err.Error(), r.data.token)))
 		} else {
-			state.Params, diags = paramsValue(ctx, params)
-			resp.Diagnostics.Append(diags...)
+			state.Params = paramsValue(params)
 			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateParamsSource, paramsSource(created.Script))...)
 		}
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(state.setInto(ctx, &resp.State)...)
 	r.setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
 }
 
@@ -381,8 +380,7 @@ func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadReq
 				addClientError(&resp.Diagnostics, "Unable To Read Script Parameters", fmt.Sprintf("The provider could not read the parameters of script %s; the state is unchanged.", id), err, r.data.token)
 				return
 			}
-			newState.Params, diags = paramsValue(ctx, params)
-			resp.Diagnostics.Append(diags...)
+			newState.Params = paramsValue(params)
 			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateParamsSource, paramsSource(s.Script))...)
 		} else {
 			newState.Params = types.MapNull(types.StringType)
@@ -393,7 +391,8 @@ func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadReq
 }
 
 // setInto writes m to state as a single object value, without the
-// framework's struct reflection.
+// framework's struct reflection; Create, Read and Update all write the state
+// this way.
 func (m *invocableScriptResourceModel) setInto(ctx context.Context, state *tfsdk.State) diag.Diagnostics {
 	typ, ok := state.Schema.Type().(attr.TypeWithAttributeTypes)
 	if !ok {
@@ -488,13 +487,12 @@ func (r *invocableScriptResource) Update(ctx context.Context, req resource.Updat
 				resp.Diagnostics.AddWarning("Unable To Read Script Parameters",
 					fmt.Sprintf("The script %s was updated, but its parameters could not be read; params stays empty until the next refresh reads them.\n\n%s", id, redact(err.Error(), r.data.token)))
 			} else {
-				newState.Params, diags = paramsValue(ctx, params)
-				resp.Diagnostics.Append(diags...)
+				newState.Params = paramsValue(params)
 				resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateParamsSource, paramsSource(current.Script))...)
 			}
 		}
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
+	resp.Diagnostics.Append(newState.setInto(ctx, &resp.State)...)
 	r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 }
 

@@ -3,7 +3,6 @@ package provider
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"sync/atomic"
 	"testing"
@@ -27,8 +26,10 @@ const lastPointFlux = `from(bucket: params.bucket)
   |> last()
 `
 
-func scriptConfig(s *testServer, name, description, script string) string {
-	return s.providerBlock() + fmt.Sprintf(`
+// scriptConfig is the provider block (with any extra settings) and one
+// script resource.
+func scriptConfig(s *testServer, name, description, script string, providerSettings ...string) string {
+	return s.providerBlock(providerSettings...) + fmt.Sprintf(`
 resource "influxdb_invocable_script" "last_point" {
   name        = %q
   description = %q
@@ -583,7 +584,7 @@ func TestAccInvocableScript_updateNotApplied(t *testing.T) {
 	// answered 200 with the script as it is, as a server that does not
 	// support the change might.
 	var ignorePatches atomic.Bool
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	frontURL := s.frontURL(t, func(w http.ResponseWriter, r *http.Request) {
 		if ignorePatches.Load() && r.Method == http.MethodPatch {
 			get := r.Clone(r.Context())
 			get.Method, get.Body, get.ContentLength = http.MethodGet, http.NoBody, 0
@@ -591,16 +592,9 @@ func TestAccInvocableScript_updateNotApplied(t *testing.T) {
 			return
 		}
 		s.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
+	})
 	config := func(description string) string {
-		return s.providerBlock(fmt.Sprintf("url = %q", front.URL)) + fmt.Sprintf(`
-resource "influxdb_invocable_script" "last_point" {
-  name        = "stubborn"
-  description = %q
-  script      = %q
-}
-`, description, lastPointFlux)
+		return scriptConfig(s, "stubborn", description, lastPointFlux, frontURL)
 	}
 
 	resource.Test(t, resource.TestCase{

@@ -165,16 +165,16 @@ func (b *bench) run(ctx context.Context) error {
 // setup builds everything and writes the CLI configuration.
 func (b *bench) setup(ctx context.Context) error {
 	b.machine = machineInfo()
+	emptyRC := filepath.Join(b.runDir, "empty.tfrc")
+	if err := os.WriteFile(emptyRC, nil, 0o600); err != nil {
+		return err
+	}
 	for _, name := range b.opt.clis {
 		p := filepath.Join(b.opt.root, ".tools", "bin", name)
 		if _, err := os.Stat(p); err != nil {
 			return fmt.Errorf("%s not found at %s: run scripts/install-tools.sh %s first", name, p, name)
 		}
 		b.cliPath[name] = p
-		emptyRC := filepath.Join(b.runDir, "empty.tfrc")
-		if err := os.WriteFile(emptyRC, nil, 0o600); err != nil {
-			return err
-		}
 		cmd := exec.CommandContext(ctx, p, "version") //nolint:gosec // our own tool binary
 		cmd.Env = b.cliEnv(emptyRC)
 		out, err := cmd.Output()

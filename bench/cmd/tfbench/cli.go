@@ -7,7 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -104,25 +104,12 @@ func writeFile(path, content string) error {
 	return os.WriteFile(path, []byte(content), 0o600)
 }
 
-// median of durations; the mean of the two middle ones for an even count.
-func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
+// median of samples; the mean of the two middle ones for an even count.
+func median[T time.Duration | float64](xs []T) T {
+	if len(xs) == 0 {
 		return 0
 	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func medianFloat(fs []float64) float64 {
-	if len(fs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), fs...)
-	sort.Float64s(s)
+	s := slices.Sorted(slices.Values(xs))
 	if len(s)%2 == 1 {
 		return s[len(s)/2]
 	}

@@ -62,11 +62,7 @@ func (b *bench) figureCSV(ctx context.Context) error {
 	var mbps = map[string][]float64{}
 	var peak = map[string][]float64{}
 	for r := range b.opt.csvRuns {
-		order := []string{"reader", "floor"}
-		if r%2 == 1 {
-			order = []string{"floor", "reader"}
-		}
-		for _, m := range order {
+		for _, m := range rotate([]string{"reader", "floor"}, r) {
 			b.logf("figure 3: %s run %d/%d", m, r+1, b.opt.csvRuns)
 			res, err := worker("-mode", m, "-file", body)
 			if err != nil {
@@ -81,12 +77,12 @@ func (b *bench) figureCSV(ctx context.Context) error {
 	}
 	fmt.Fprintf(&detail, "| fluxcsv.Reader, MB/s | %s |\n| encoding/csv floor, MB/s | %s |\n| fluxcsv.Reader, peak heap MiB | %s |\n| encoding/csv floor, peak heap MiB | %s |\n",
 		floats(mbps["reader"], 1), floats(mbps["floor"], 1), floats(peak["reader"], 2), floats(peak["floor"], 2))
-	oT, fT := medianFloat(mbps["reader"]), medianFloat(mbps["floor"])
+	oT, fT := median(mbps["reader"]), median(mbps["floor"])
 	nLabel := fmt.Sprintf("%d rows, %.0f MB", rows, sizeMB)
 	b.rows = append(b.rows,
 		row{Fig: "3", What: "CSV parse throughput (fluxcsv.Reader vs encoding/csv)", N: nLabel, CLI: "—",
 			Ours: fmt.Sprintf("%.1f MB/s", oT), Floor: fmt.Sprintf("%.1f MB/s", fT), Ratio: fmt.Sprintf("%.2f", ratioOf(oT, fT)), Target: "≥ 0.7", Result: judge(ratioOf(oT, fT), 0.7, false)})
-	oP, fP := medianFloat(peak["reader"]), medianFloat(peak["floor"])
+	oP, fP := median(peak["reader"]), median(peak["floor"])
 	b.rows = append(b.rows,
 		row{Fig: "3", What: "streaming peak heap (fluxcsv.Reader vs encoding/csv)", N: nLabel, CLI: "—",
 			Ours: fmt.Sprintf("%.1f MiB", oP), Floor: fmt.Sprintf("%.1f MiB", fP), Ratio: fmt.Sprintf("%.2f", ratioOf(oP, fP)), Target: "ours ≤ 16 MiB (constant)", Result: judge(oP, 16, true)})
@@ -107,10 +103,10 @@ func (b *bench) figureCSV(ctx context.Context) error {
 		cpeak = append(cpeak, float64(res.PeakHeap)/mib)
 	}
 	fmt.Fprintf(&detail, "| Collect, max 10 MiB over the %.0f MB stream: bytes read | %s |\n| Collect, max 10 MiB over the %.0f MB stream: peak heap MiB | %s |\n", sizeMB, floats(read, 0), sizeMB, floats(cpeak, 2))
-	rd := medianFloat(read)
+	rd := median(read)
 	b.rows = append(b.rows, row{Fig: "3", What: "Collect, max_result_bytes 10 MiB over the stream: bytes read before stopping (floor = max + 1)", N: nLabel, CLI: "—",
 		Ours: fmt.Sprintf("%.0f B", rd), Floor: fmt.Sprintf("%d B", maxResultBytes+1), Ratio: fmt.Sprintf("%.2f", ratioOf(rd, maxResultBytes+1)), Target: "= 1.00", Result: judge(rd, maxResultBytes+1, true)})
-	cp := medianFloat(cpeak)
+	cp := median(cpeak)
 	const slack = 16.0 // MiB: the constant of "max_result_bytes plus a constant"
 	b.rows = append(b.rows, row{Fig: "3", What: "Collect, max_result_bytes 10 MiB over the stream: peak heap (floor = max_result_bytes)", N: nLabel, CLI: "—",
 		Ours: fmt.Sprintf("%.1f MiB", cp), Floor: fmt.Sprintf("%d MiB", maxResultBytes/mib), Ratio: fmt.Sprintf("%.2f", cp/float64(maxResultBytes/mib)), Target: fmt.Sprintf("ours ≤ max + %.0f MiB", slack), Result: judge(cp, float64(maxResultBytes/mib)+slack, true)})
@@ -133,7 +129,7 @@ func (b *bench) figureCSV(ctx context.Context) error {
 		okSecs = append(okSecs, res.Seconds)
 	}
 	fmt.Fprintf(&detail, "| Collect of %d rows (%.1f MiB) under max 10 MiB: peak heap MiB | %s |\n| … seconds | %s |\n", okRows, float64(csvBodySize(okRows))/mib, floats(okPeak, 2), floats(okSecs, 3))
-	op := medianFloat(okPeak)
+	op := median(okPeak)
 	bodyMiB := float64(csvBodySize(okRows)) / mib
 	b.rows = append(b.rows, row{Fig: "3", What: "Collect of a result just under max_result_bytes: peak heap (floor = body size)", N: fmt.Sprintf("%d rows, %.1f MiB", okRows, bodyMiB), CLI: "—",
 		Ours: fmt.Sprintf("%.1f MiB", op), Floor: fmt.Sprintf("%.1f MiB", bodyMiB), Ratio: fmt.Sprintf("%.2f", op/bodyMiB),
@@ -153,8 +149,7 @@ func (b *bench) conversionBenchmarks(ctx context.Context, detail *strings.Builde
 	bytesOp := map[string][]float64{}
 	allocs := map[string][]float64{}
 	for r := range b.opt.runs {
-		for i := range names {
-			name := names[(i+r)%len(names)]
+		for _, name := range rotate(names, r) {
 			b.logf("figure 3: %s run %d/%d", name, r+1, b.opt.runs)
 			cmd := exec.CommandContext(ctx, b.testBin, "-test.run", "^$", "-test.bench", "^"+name+"$", "-test.benchmem", "-test.benchtime", "5x", "-test.count", "1") //nolint:gosec // our own test binary
 			cmd.Dir = filepath.Join(b.opt.root, "internal", "provider")
@@ -177,14 +172,14 @@ func (b *bench) conversionBenchmarks(ctx context.Context, detail *strings.Builde
 		{refl, "types.ListValueFrom (reflection, for reference)"},
 	} {
 		fmt.Fprintf(detail, "| rows → Terraform values, 10,000 rows: %s ms/op | %s |\n| … MB/op, allocs/op | %.1f, %.0f |\n",
-			l.label, floats(scale(ns[l.name], 1e-6), 1), medianFloat(bytesOp[l.name])/1e6, medianFloat(allocs[l.name]))
+			l.label, floats(scale(ns[l.name], 1e-6), 1), median(bytesOp[l.name])/1e6, median(allocs[l.name]))
 	}
-	o, f, x := medianFloat(ns[ours])/1e6, medianFloat(ns[floor])/1e6, medianFloat(ns[refl])/1e6
+	o, f, x := median(ns[ours])/1e6, median(ns[floor])/1e6, median(ns[refl])/1e6
 	b.rows = append(b.rows, row{Fig: "3", What: "rows → Terraform values (rowsValue vs the same rows as plain Go maps)", N: "10,000 rows", CLI: "—",
 		Ours: fmt.Sprintf("%.1f ms", o), Floor: fmt.Sprintf("%.1f ms", f), Ratio: fmt.Sprintf("%.2f", ratioOf(o, f)), Target: "—"})
 	b.rows = append(b.rows, row{Fig: "3", What: "rows → Terraform values, allocated per conversion (rowsValue vs plain Go maps)", N: "10,000 rows", CLI: "—",
-		Ours: fmt.Sprintf("%.1f MB", medianFloat(bytesOp[ours])/1e6), Floor: fmt.Sprintf("%.1f MB", medianFloat(bytesOp[floor])/1e6),
-		Ratio: fmt.Sprintf("%.2f", ratioOf(medianFloat(bytesOp[ours]), medianFloat(bytesOp[floor]))), Target: "—"})
+		Ours: fmt.Sprintf("%.1f MB", median(bytesOp[ours])/1e6), Floor: fmt.Sprintf("%.1f MB", median(bytesOp[floor])/1e6),
+		Ratio: fmt.Sprintf("%.2f", ratioOf(median(bytesOp[ours]), median(bytesOp[floor]))), Target: "—"})
 	b.rows = append(b.rows, row{Fig: "3", What: "rows → Terraform values: types.ListValueFrom (reflection, replaced) vs plain Go maps", N: "10,000 rows", CLI: "—",
 		Ours: fmt.Sprintf("%.1f ms", x), Floor: fmt.Sprintf("%.1f ms", f), Ratio: fmt.Sprintf("%.2f", ratioOf(x, f)), Target: "—"})
 	return nil

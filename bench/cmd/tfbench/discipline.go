@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	influxemu "github.com/tf-influxdb/terraform-provider-influxdb/internal/emulator"
 )
 
 // Emulator stats keys.
@@ -52,7 +54,7 @@ func (b *bench) figureDiscipline(ctx context.Context) error {
 	if err := writeFile(rc, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/tf-influxdb/influxdb\" = %q\n  }\n  direct {}\n}\n", shimDir)); err != nil {
 		return err
 	}
-	connection := []string{"INFLUXDB_URL=" + e.url, "INFLUXDB_TOKEN=" + emulatorToken}
+	connection := []string{"INFLUXDB_URL=" + e.url, "INFLUXDB_TOKEN=" + influxemu.DefaultToken}
 	explicit := b.cliEnv(rc, append(connection, "INFLUXDB_SCRIPTS_API=scripts")...)
 	auto := b.cliEnv(rc, connection...)
 
@@ -152,9 +154,7 @@ func (b *bench) figureDiscipline(ctx context.Context) error {
 
 	ops := filepath.Join(b.runDir, "discipline", "ops")
 	cfg := func(dir, prefix, description, script string) error {
-		return writeFile(filepath.Join(dir, disciplineCfg), strings.Replace(strings.Replace(oursConfig(prefix, disciplineN),
-			fmt.Sprintf("%q", benchDescription), fmt.Sprintf("%q", description), 1),
-			fmt.Sprintf("%q", benchScript), fmt.Sprintf("%q", script), 1))
+		return writeFile(filepath.Join(dir, disciplineCfg), scriptsConfig("influxdb", oursSource, prefix, disciplineN, description, script))
 	}
 	script2 := benchScript + ` |> yield(name: "second")`
 	n := disciplineN
@@ -237,7 +237,7 @@ func (b *bench) figureDiscipline(ctx context.Context) error {
 	b.logf("figure 2: seeded in %.1f s", time.Since(t0).Seconds())
 
 	listDir := filepath.Join(b.runDir, "discipline", "list")
-	if err := writeFile(filepath.Join(listDir, disciplineCfg), requiredProviders+`
+	if err := writeFile(filepath.Join(listDir, disciplineCfg), requiredProvider("influxdb", oursSource)+`
 data "influxdb_invocable_scripts" "all" {}
 
 output "count" {
@@ -254,7 +254,7 @@ output "count" {
 	exact("f", fmt.Sprintf("list all %d scripts (data source influxdb_invocable_scripts, no limit)", listScripts), listScripts, got, map[string]int{routeList: listScripts / 500})
 
 	findDir := filepath.Join(b.runDir, "discipline", "find")
-	if err := writeFile(filepath.Join(findDir, disciplineCfg), requiredProviders+fmt.Sprintf(`
+	if err := writeFile(filepath.Join(findDir, disciplineCfg), requiredProvider("influxdb", oursSource)+fmt.Sprintf(`
 data "influxdb_invocable_script" "one" {
   name = %q
 }

@@ -14,11 +14,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
-)
 
-// emulatorToken is the emulator's default org token, which also guards
-// its admin endpoints.
-const emulatorToken = "emulator-token" //nolint:gosec // the local emulator's documented default, not a secret
+	influxemu "github.com/tf-influxdb/terraform-provider-influxdb/internal/emulator"
+)
 
 // emulator is a running influxdb-emulator process.
 type emulator struct {
@@ -113,7 +111,7 @@ func (e *emulator) do(ctx context.Context, method, path string, body any, out an
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Token "+emulatorToken)
+	req.Header.Set("Authorization", "Token "+influxemu.DefaultToken)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

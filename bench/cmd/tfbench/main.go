@@ -35,6 +35,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -96,7 +97,7 @@ func run() int {
 	}
 	opt.only = map[string]bool{}
 	for _, f := range splitList(only) {
-		if !contains(allFigures, f) {
+		if !slices.Contains(allFigures, f) {
 			fmt.Fprintf(os.Stderr, "tfbench: unknown figure %q in -only (known: %s)\n", f, strings.Join(allFigures, ", "))
 			return 2
 		}
@@ -140,15 +141,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // findRoot walks up from the working directory to the directory holding

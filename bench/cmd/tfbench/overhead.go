@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	influxemu "github.com/tf-influxdb/terraform-provider-influxdb/internal/emulator"
 )
 
 // What every benchmark script holds. Only the name depends on the index,
@@ -15,23 +17,39 @@ const (
 	benchScript      = `from(bucket: params.bucket) |> range(start: -1h) |> filter(fn: (r) => r._measurement == "cpu") |> limit(n: 10)`
 )
 
-const requiredProviders = `terraform {
-  required_providers {
-    influxdb = { source = "registry.terraform.io/tf-influxdb/influxdb" }
-  }
-}
-`
+// Provider sources of the benchmark's CLI configuration (dev_overrides).
+const (
+	oursSource = "registry.terraform.io/tf-influxdb/influxdb"
+	nullSource = "registry.terraform.io/tf-influxdb/benchnull"
+)
 
-// oursConfig is n influxdb_invocable_script resources named prefix-0 ….
-func oursConfig(prefix string, n int) string {
-	return requiredProviders + fmt.Sprintf(`
-resource "influxdb_invocable_script" "s" {
+// requiredProvider is the terraform block that requires one provider.
+func requiredProvider(local, source string) string {
+	return fmt.Sprintf("terraform {\n  required_providers {\n    %s = { source = %q }\n  }\n}\n", local, source)
+}
+
+// scriptsConfig is n <local>_invocable_script resources named prefix-0 …
+// with the given description and script.
+func scriptsConfig(local, source, prefix string, n int, description, script string) string {
+	return requiredProvider(local, source) + fmt.Sprintf(`
+resource "%s_invocable_script" "s" {
   count       = %d
   name        = "%s-${count.index}"
   description = %q
   script      = %q
 }
-`, n, prefix, benchDescription, benchScript)
+`, local, n, prefix, description, script)
+}
+
+// oursConfig is n influxdb_invocable_script resources named prefix-0 ….
+func oursConfig(prefix string, n int) string {
+	return scriptsConfig("influxdb", oursSource, prefix, n, benchDescription, benchScript)
+}
+
+// nullConfig is the same n resources of bench/nullprovider, which has the
+// real resource's schema and does nothing, for the breakdown in the details.
+func nullConfig(prefix string, n int) string {
+	return scriptsConfig("benchnull", nullSource, prefix, n, benchDescription, benchScript)
 }
 
 // floorConfig is n terraform_data resources holding the same values.
@@ -43,24 +61,6 @@ func floorConfig(prefix string, n int) string {
     description = %q
     script      = %q
   }
-}
-`, n, prefix, benchDescription, benchScript)
-}
-
-// nullConfig is n no-op resources with the real resource's schema
-// (bench/nullprovider), for the breakdown in the details.
-func nullConfig(prefix string, n int) string {
-	return fmt.Sprintf(`terraform {
-  required_providers {
-    benchnull = { source = "registry.terraform.io/tf-influxdb/benchnull" }
-  }
-}
-
-resource "benchnull_invocable_script" "s" {
-  count       = %d
-  name        = "%s-${count.index}"
-  description = %q
-  script      = %q
 }
 `, n, prefix, benchDescription, benchScript)
 }
@@ -78,7 +78,7 @@ func (b *bench) figureOverhead(ctx context.Context) error {
 		return err
 	}
 	defer e.stop()
-	env := b.cliEnv(b.rcMain, "INFLUXDB_URL="+e.url, "INFLUXDB_TOKEN="+emulatorToken)
+	env := b.cliEnv(b.rcMain, "INFLUXDB_URL="+e.url, "INFLUXDB_TOKEN="+influxemu.DefaultToken)
 
 	var detail strings.Builder
 	detail.WriteString("### Figure 1: wall and CPU time per run\n\n")

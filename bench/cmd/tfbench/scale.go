@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	influxemu "github.com/tf-influxdb/terraform-provider-influxdb/internal/emulator"
 )
 
 var scaleSizes = []int{100, 500, 2000}
@@ -33,7 +35,7 @@ func (b *bench) figureScale(ctx context.Context) error {
 		return err
 	}
 	defer e.stop()
-	env := b.cliEnv(b.rcMain, "INFLUXDB_URL="+e.url, "INFLUXDB_TOKEN="+emulatorToken)
+	env := b.cliEnv(b.rcMain, "INFLUXDB_URL="+e.url, "INFLUXDB_TOKEN="+influxemu.DefaultToken)
 	base := filepath.Join(b.runDir, "scale")
 
 	// The templates: one real resource of each kind.
@@ -123,11 +125,7 @@ func (b *bench) figureScale(ctx context.Context) error {
 			reps = b.opt.runsLarge
 		}
 		for r := range reps {
-			order := kinds
-			if r%2 == 1 {
-				order = []string{"floor", "ours"}
-			}
-			for _, k := range order {
+			for _, k := range rotate(kinds, r) {
 				check := k == "ours" && len(walls[n]["ours"]) == 0
 				if check {
 					if err := e.resetStats(ctx); err != nil {
@@ -147,7 +145,7 @@ func (b *bench) figureScale(ctx context.Context) error {
 					if err != nil {
 						return err
 					}
-					if st["GET /api/v2/scripts/{id}"] != n || st["GET /api/v2/scripts/{id}/params"] != 0 {
+					if st[routeGet] != n || st[routeParams] != 0 {
 						return fmt.Errorf("the refresh of the generated state of %d scripts sent %v; want %d GET /api/v2/scripts/{id} and no /params (the generated state does not match what the provider writes)", n, st, n)
 					}
 				}

@@ -14,12 +14,11 @@ func (b *bench) figureStartup(ctx context.Context) error {
 	env := b.cliEnv(b.rcMain)
 	base := filepath.Join(b.runDir, "startup")
 	cfgs := map[string]struct{ source, local string }{
-		"ours":  {"registry.terraform.io/tf-influxdb/influxdb", "influxdb"},
+		"ours":  {oursSource, "influxdb"},
 		"floor": {"registry.terraform.io/tf-influxdb/benchempty", "benchempty"},
 	}
 	for k, c := range cfgs {
-		cfg := fmt.Sprintf("terraform {\n  required_providers {\n    %s = { source = %q }\n  }\n}\n", c.local, c.source)
-		if err := writeFile(filepath.Join(base, k, "main.tf"), cfg); err != nil {
+		if err := writeFile(filepath.Join(base, k, "main.tf"), requiredProvider(c.local, c.source)); err != nil {
 			return err
 		}
 	}
@@ -30,11 +29,7 @@ func (b *bench) figureStartup(ctx context.Context) error {
 		walls := map[string][]time.Duration{}
 		cpus := map[string][]time.Duration{}
 		for r := range b.opt.startupRuns {
-			order := kinds
-			if r%2 == 1 {
-				order = []string{"floor", "ours"}
-			}
-			for _, k := range order {
+			for _, k := range rotate(kinds, r) {
 				s, out, err := b.runCLI(ctx, cli, filepath.Join(base, k), env, "providers", "schema", "-json")
 				if err != nil {
 					return err

@@ -1,11 +1,11 @@
-package main
+package sdklogs
 
 import (
 	"slices"
 	"testing"
 )
 
-func TestSDKLogsToSilence(t *testing.T) {
+func TestToSilence(t *testing.T) {
 	all := []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"}
 	tests := []struct {
 		name    string
@@ -21,8 +21,8 @@ func TestSDKLogsToSilence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := sdkLogsToSilence(tt.environ); !slices.Equal(got, tt.want) {
-				t.Errorf("sdkLogsToSilence(%q) = %q, want %q", tt.environ, got, tt.want)
+			if got := toSilence(tt.environ); !slices.Equal(got, tt.want) {
+				t.Errorf("toSilence(%q) = %q, want %q", tt.environ, got, tt.want)
 			}
 		})
 	}
