@@ -27,14 +27,15 @@ package contract
 import (
 	"bytes"
 	"context"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,27 +50,39 @@ import (
 // DirEnv overrides where the contracts are read from.
 const DirEnv = "INFLUXDB_OPENAPI_DIR"
 
-// Dir is the directory that holds the contracts: $INFLUXDB_OPENAPI_DIR, or
-// else shared/openapi beside the repository checkout as seen from a package
-// directory two levels deep (internal/x), which is where tests run.
-func Dir() string {
+// The contracts travel with the repository (testdata/README.md says where
+// and at which revision they were taken), so a clone alone can run every
+// test. Embedding them means the loader cannot read anything outside the
+// module unless DirEnv asks it to.
+//
+//go:embed testdata/invocable-scripts.yml testdata/managed-functions.yml testdata/ref-cloud.yml
+var embedded embed.FS
+
+// Source says where Default reads the contracts from: the directory named by
+// $INFLUXDB_OPENAPI_DIR, or the copies embedded from testdata/.
+func Source() (fs.FS, string) {
 	if d := os.Getenv(DirEnv); d != "" {
-		return d
+		return os.DirFS(d), d
 	}
-	return filepath.Join("..", "..", "..", "shared", "openapi")
+	sub, err := fs.Sub(embedded, "testdata")
+	if err != nil { // cannot happen: the directory is embedded above
+		panic(err)
+	}
+	return sub, "internal/contract/testdata (embedded)"
 }
 
-// Default loads the contracts from Dir once per process. Its error says
+// Default loads the contracts from Source once per process. Its error says
 // where they were looked for and how to point elsewhere: the contracts are
 // required test data, so callers fail on it rather than skip.
 func Default() (*Set, error) {
 	defaultOnce.Do(func() {
-		defaultSet, defaultErr = Load(Dir())
+		fsys, where := Source()
+		defaultSet, defaultErr = LoadFS(fsys)
 		if defaultErr != nil {
-			defaultErr = fmt.Errorf("the OpenAPI contracts are required test data and could not be loaded: %w\n"+
-				"They are expected in %s (shared/openapi beside the repository checkout); "+
-				"set %s to the directory that holds invocable-scripts.yml, managed-functions.yml and ref-cloud.yml",
-				defaultErr, Dir(), DirEnv)
+			defaultErr = fmt.Errorf("the OpenAPI contracts are required test data and could not be loaded from %s: %w\n"+
+				"Unset %s to use the copies in internal/contract/testdata, or set it to a directory that holds "+
+				"invocable-scripts.yml, managed-functions.yml and ref-cloud.yml",
+				where, defaultErr, DirEnv)
 		}
 	})
 	return defaultSet, defaultErr
@@ -101,14 +114,28 @@ type Set struct {
 
 // Load reads invocable-scripts.yml, managed-functions.yml and ref-cloud.yml
 // from dir.
-func Load(dir string) (*Set, error) {
+func Load(dir string) (*Set, error) { return LoadFS(os.DirFS(dir)) }
+
+// LoadFS reads the three contracts from the root of fsys.
+func LoadFS(fsys fs.FS) (*Set, error) {
+	load := func(file string) (*openapi3.T, error) {
+		data, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			return nil, fmt.Errorf("loading %s: %w", file, err)
+		}
+		doc, err := openapi3.NewLoader().LoadFromData(data)
+		if err != nil {
+			return nil, fmt.Errorf("loading %s: %w", file, err)
+		}
+		return doc, nil
+	}
 	// Examples are not validated: one example in invocable-scripts.yml
 	// (the gateway-shaped 400) breaks its own schema.
 	opts := []openapi3.ValidationOption{openapi3.DisableExamplesValidation()}
 	underAPIv2 := func(file string) (routers.Router, error) {
-		doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(dir, file))
+		doc, err := load(file)
 		if err != nil {
-			return nil, fmt.Errorf("loading %s: %w", file, err)
+			return nil, err
 		}
 		if len(doc.Servers) != 1 || doc.Servers[0].URL != "/api/v2" {
 			return nil, fmt.Errorf("%s: expected the single server /api/v2", file)
@@ -134,9 +161,9 @@ func Load(dir string) (*Set, error) {
 	// ref-cloud.yml as a whole does not validate (its info has no version,
 	// and unrelated operations have invalid defaults), so a new in-memory
 	// document takes just the two paths the emulator serves from it.
-	ref, err := openapi3.NewLoader().LoadFromFile(filepath.Join(dir, "ref-cloud.yml"))
+	ref, err := load("ref-cloud.yml")
 	if err != nil {
-		return nil, fmt.Errorf("loading ref-cloud.yml: %w", err)
+		return nil, err
 	}
 	if ref.Components == nil {
 		return nil, errors.New("ref-cloud.yml has no components")

@@ -2,7 +2,7 @@ package emulator_test
 
 // This file is the contract harness: every HTTP exchange the tests make goes
 // through validatingTransport, which checks the request and the response
-// against the OpenAPI contracts in shared/openapi with internal/contract (see
+// against the OpenAPI contracts in internal/contract/testdata (see
 // that package for which contract covers which path, and for the two
 // narrowly recognised deviations it allows). On top of that the harness
 // holds each test to what it expects: a request a test marks invalidRequest

@@ -4,8 +4,8 @@
 // It shares no code or types with the provider's HTTP client on purpose: a bug
 // in one is then caught by the other. Its reference is the OpenAPI contract
 // invocable-scripts.yml (the /api/v2/scripts generation), the older
-// managed-functions.yml (/api/v2/functions), and the research notes
-// shared/research/influx-scripts-api.md; the tests validate every exchange
+// managed-functions.yml (/api/v2/functions), and InfluxData's documentation
+// of the API; the tests validate every exchange
 // against those contracts with kin-openapi (package internal/contract): the
 // emulator's own tests, and the provider's acceptance tests, whose emulator
 // runs behind contract.Validate.
