@@ -61,6 +61,9 @@ type Client struct {
 	api      API
 	detectMu sync.Mutex
 	detected API // the generation auto-detection settled on; "" until then
+
+	batchReads bool
+	batch      batch // batched reads and their listings (batch.go)
 }
 
 // Option configures a Client.
@@ -79,6 +82,7 @@ type clientConfig struct {
 	retryWaitMin       time.Duration
 	retryWaitMax       time.Duration
 	retryAfterCap      time.Duration
+	batchReads         bool
 }
 
 // WithUserAgent sets the User-Agent header of every request.
@@ -151,6 +155,12 @@ func WithLogger(log LogFunc, logBodies bool) Option {
 	return func(c *clientConfig) error { c.log, c.logBodies = log, logBodies; return nil }
 }
 
+// WithBatchReads lets Read answer a burst of reads from list pages (see
+// batch.go). Off by default; the provider turns it on unless told not to.
+func WithBatchReads(on bool) Option {
+	return func(c *clientConfig) error { c.batchReads = on; return nil }
+}
+
 // WithTransport replaces the HTTP transport (tests use it to count
 // connections or inject failures).
 func WithTransport(rt http.RoundTripper) Option {
@@ -203,6 +213,7 @@ func New(baseURL, token string, opts ...Option) (*Client, error) {
 		retryWaitMax:  cfg.retryWaitMax,
 		retryAfterCap: cfg.retryAfterCap,
 		api:           cfg.api,
+		batchReads:    cfg.batchReads,
 	}
 	if c.api != APIAuto {
 		c.detected = c.api

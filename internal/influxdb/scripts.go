@@ -54,6 +54,10 @@ type ListOptions struct {
 	Name   string // exact name filter
 	Limit  int    // page size; 0 means the server's default
 	Offset int
+	// FromSnapshot lets ListAll and FindByName answer from a fresh, complete
+	// listing that batched reads made (see Read), without a request. Never
+	// set it where a script this client is creating must be seen.
+	FromSnapshot bool
 }
 
 // MaxPageSize is the largest page the scripts API serves.
@@ -135,6 +139,11 @@ func (c *Client) ListAll(ctx context.Context, opts ListOptions, maxScripts int) 
 	if err != nil {
 		return nil, err
 	}
+	if opts.FromSnapshot {
+		if all, ok := c.snapshot(opts.OrgID); ok {
+			return fromSnapshot(all, g, opts, maxScripts), nil
+		}
+	}
 	// Without a server-side name filter the pages hold every script and the
 	// name is matched here, after the page length has been judged.
 	localFilter := opts.Name != "" && !g.nameFilter
@@ -175,6 +184,23 @@ func (c *Client) ListAll(ctx context.Context, opts ListOptions, maxScripts int) 
 		all = all[:maxScripts]
 	}
 	return all, nil
+}
+
+// fromSnapshot is what ListAll would return for opts from a complete
+// listing: the offset counts after the server's name filter where the
+// generation has one, and before the name is matched otherwise.
+func fromSnapshot(all []Script, g generation, opts ListOptions, maxScripts int) []Script {
+	if opts.Name != "" && g.nameFilter {
+		all = filterByName(all, opts.Name)
+	}
+	all = all[min(opts.Offset, len(all)):]
+	if opts.Name != "" && !g.nameFilter {
+		all = filterByName(all, opts.Name)
+	}
+	if maxScripts > 0 && len(all) > maxScripts {
+		all = all[:maxScripts]
+	}
+	return all
 }
 
 // FindByName returns the scripts whose name is exactly name. The server's
@@ -260,6 +286,8 @@ func (c *Client) Create(ctx context.Context, in ScriptCreate) (*Script, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Whatever the outcome, a listing taken before may now be wrong.
+	defer c.dropListings()
 	body := createBody{Name: in.Name, Description: in.Description, Script: in.Script, Language: in.Language}
 	if g.orgInCreate {
 		if in.OrgID == "" {
@@ -389,6 +417,7 @@ func (c *Client) Update(ctx context.Context, id string, in ScriptUpdate) (*Scrip
 	op := "update script " + id
 	var s Script
 	body := updateBody(in)
+	defer c.dropListings()
 	if err := c.do(ctx, &request{op: op, method: http.MethodPatch, path: g.item(id), body: body}, &s); err != nil {
 		return nil, err
 	}
@@ -410,7 +439,9 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	op := "delete script " + id
-	if err := c.do(ctx, &request{op: op, method: http.MethodDelete, path: g.item(id)}, nil); err != nil && !IsNotFound(err) {
+	err = c.do(ctx, &request{op: op, method: http.MethodDelete, path: g.item(id)}, nil)
+	c.dropListings()
+	if err != nil && !IsNotFound(err) {
 		return err
 	}
 	// The contract says a deleted script is "queued" for deletion, so a

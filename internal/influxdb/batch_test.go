@@ -1,0 +1,355 @@
+package influxdb
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// listsAndGets counts the list requests and the single-script GETs the fake
+// server has seen.
+func listsAndGets(fs *fakeServer) (lists, gets int) {
+	for _, r := range fs.requests() {
+		switch {
+		case r.Method != http.MethodGet:
+		case r.Path == fs.collection():
+			lists++
+		default:
+			gets++
+		}
+	}
+	return lists, gets
+}
+
+func batchedClient(t *testing.T, fs *fakeServer, opts ...Option) *Client {
+	t.Helper()
+	return newTestClient(t, fs.URL(), append([]Option{WithAPI(fs.api), WithBatchReads(true)}, opts...)...)
+}
+
+// readAll reads ids one after another and checks each answer against the
+// server's copy.
+func readAll(t *testing.T, c *Client, fs *fakeServer, orgID string, ids []string) {
+	t.Helper()
+	want := map[string]Script{}
+	for _, s := range fs.snapshot() {
+		want[s.ID] = s
+	}
+	for _, id := range ids {
+		got, err := c.Read(context.Background(), id, orgID)
+		if err != nil {
+			t.Fatalf("Read(%s) = %v", id, err)
+		}
+		if *got != want[id] {
+			t.Fatalf("Read(%s) = %+v, want %+v", id, *got, want[id])
+		}
+	}
+}
+
+func ids(scripts []Script) []string {
+	out := make([]string, len(scripts))
+	for i, s := range scripts {
+		out[i] = s.ID
+	}
+	return out
+}
+
+func TestReadAloneIsOneGet(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 3)
+	c := batchedClient(t, fs)
+	readAll(t, c, fs, testOrgID, ids(fs.snapshot())[:1])
+	if lists, gets := listsAndGets(fs); lists != 0 || gets != 1 {
+		t.Fatalf("one read cost %d lists and %d GETs, want 0 and 1", lists, gets)
+	}
+}
+
+// A burst of reads of every script of an organization costs the first
+// read's GET and then one request per page: 1,200 scripts are three pages.
+// (Reads in the server's order: each page serves reads before the next is
+// needed. Reads of later pages first are bounded, not batched, below.)
+func TestReadBurstCostsThePages(t *testing.T) {
+	t.Parallel()
+	for _, api := range []API{APIScripts, APIFunctions} {
+		t.Run(string(api), func(t *testing.T) {
+			t.Parallel()
+			fs := newFakeServer(t, api)
+			fs.addN("s", 1200)
+			c := batchedClient(t, fs)
+			readAll(t, c, fs, testOrgID, ids(fs.snapshot()))
+			if lists, gets := listsAndGets(fs); lists != 3 || gets != 1 {
+				t.Fatalf("reading 1,200 scripts cost %d lists and %d GETs, want 3 and 1", lists, gets)
+			}
+			for _, r := range fs.requests() {
+				if r.Path == fs.collection() && r.Query.Get("limit") != "500" {
+					t.Errorf("page asked with limit %q, want 500", r.Query.Get("limit"))
+				}
+				if api == APIFunctions && r.Path == fs.collection() && r.Query.Get("orgID") != testOrgID {
+					t.Errorf("functions list without the organization: %v", r.Query)
+				}
+			}
+		})
+	}
+}
+
+// Concurrent reads, as Terraform sends them: every answer is the server's,
+// and the requests stay far below one per script.
+func TestReadBurstConcurrent(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 1200)
+	c := batchedClient(t, fs)
+	all := ids(fs.snapshot())
+	want := map[string]Script{}
+	for _, s := range fs.snapshot() {
+		want[s.ID] = s
+	}
+	work := make(chan string)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(all))
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				got, err := c.Read(context.Background(), id, testOrgID)
+				switch {
+				case err != nil:
+					errs <- err
+				case *got != want[id]:
+					errs <- fmt.Errorf("Read(%s) = %+v, want %+v", id, *got, want[id])
+				}
+			}
+		}()
+	}
+	for _, id := range all {
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// The pages each read may wait for bound the GETs: at most the burst's
+	// first read and, for each page, the ten reads in flight.
+	if lists, gets := listsAndGets(fs); lists > 3 || gets > 1+10*maxWaitPages*3 {
+		t.Fatalf("1,200 concurrent reads cost %d lists and %d GETs", lists, gets)
+	}
+}
+
+// A script deleted by another client is absent from the pages; it is
+// reported gone only after its own GET says 404.
+func TestReadAbsentIsConfirmedByGet(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 5)
+	gone := fs.add(Script{Name: "gone", Script: "x"})
+	c := batchedClient(t, fs)
+	all := ids(fs.snapshot())
+	fs.mu.Lock()
+	fs.scripts = slices.DeleteFunc(fs.scripts, func(s Script) bool { return s.ID == gone.ID })
+	fs.mu.Unlock()
+	readAll(t, c, fs, testOrgID, all[1:3]) // a GET, then a complete listing
+	before := len(fs.requests())
+	_, err := c.Read(context.Background(), gone.ID, testOrgID)
+	if !IsNotFound(err) {
+		t.Fatalf("Read of a deleted script = %v, want not found", err)
+	}
+	reqs := fs.requests()[before:]
+	if len(reqs) != 1 || reqs[0].Path != fs.collection()+"/"+gone.ID {
+		t.Fatalf("the absent script was not confirmed by exactly its own GET: %+v", reqs)
+	}
+}
+
+// Another client deletes the newest script between two pages: every later
+// script moves up by one, so the first of the next page is never listed.
+// It is still reported, after its own GET.
+func TestReadSkippedByOffsetPaging(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 700)
+	c := batchedClient(t, fs)
+	all := ids(fs.snapshot())
+	skipped := all[500]
+	fs.before = func(_ http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.URL.Path == fs.collection() && r.URL.Query().Get("offset") == "500" {
+			fs.mu.Lock()
+			fs.scripts = fs.scripts[1:] // the newest, already listed on page 1
+			fs.mu.Unlock()
+		}
+		return false
+	}
+	readAll(t, c, fs, testOrgID, all[1:3])
+	readAll(t, c, fs, testOrgID, []string{all[699]}) // page 2: the list is complete
+	before := len(fs.requests())
+	readAll(t, c, fs, testOrgID, []string{skipped})
+	if reqs := fs.requests()[before:]; len(reqs) != 1 || reqs[0].Path != fs.collection()+"/"+skipped {
+		t.Fatalf("the skipped script was not read with its own GET: %+v", reqs)
+	}
+}
+
+// Another client creates a script between two pages: the next page repeats
+// the last script of the one before, which is not an error.
+func TestReadCreatedBetweenPages(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 700)
+	c := batchedClient(t, fs)
+	all := ids(fs.snapshot())
+	fs.before = func(_ http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.URL.Path == fs.collection() && r.URL.Query().Get("offset") == "500" {
+			fs.add(Script{Name: "newcomer", Script: "x"})
+		}
+		return false
+	}
+	readAll(t, c, fs, testOrgID, all)
+	if lists, gets := listsAndGets(fs); lists != 2 || gets != 1 {
+		t.Fatalf("700 reads with a create between pages cost %d lists and %d GETs, want 2 and 1", lists, gets)
+	}
+}
+
+// Ten scripts at the end of an organization of 20,000: the reads do not
+// walk the organization. The first page serves none of them, so the
+// listing stops there and each read pays for its own GET.
+func TestReadLargeOrganizationFewScripts(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 20000)
+	c := batchedClient(t, fs)
+	all := ids(fs.snapshot())
+	readAll(t, c, fs, testOrgID, all[len(all)-10:])
+	if lists, gets := listsAndGets(fs); lists != 1 || gets != 10 {
+		t.Fatalf("10 reads in an organization of 20,000 cost %d lists and %d GETs, want 1 and 10", lists, gets)
+	}
+}
+
+func TestReadSnapshotAgeAndOwnWrites(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 10)
+	c := batchedClient(t, fs)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	c.batch.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	all := ids(fs.snapshot())
+
+	readAll(t, c, fs, testOrgID, all[:2]) // GET, then a complete listing
+	advance(snapshotMaxAge)
+	readAll(t, c, fs, testOrgID, all[2:4]) // still fresh: no request
+	if lists, gets := listsAndGets(fs); lists != 1 || gets != 1 {
+		t.Fatalf("reads within the snapshot's age cost %d lists and %d GETs, want 1 and 1", lists, gets)
+	}
+	advance(time.Nanosecond)
+	readAll(t, c, fs, testOrgID, all[4:5]) // too old: a new burst, a new listing
+	if lists, _ := listsAndGets(fs); lists != 2 {
+		t.Fatalf("a read after the snapshot aged did not list again (%d lists)", lists)
+	}
+
+	// This client's own update drops the listing, so the next read sees it.
+	if _, err := c.Update(context.Background(), all[5], ScriptUpdate{Script: strPtr("changed")}); err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, c, fs, testOrgID, all[5:6])
+	if lists, _ := listsAndGets(fs); lists != 3 {
+		t.Fatalf("a read after an update did not list again (%d lists)", lists)
+	}
+	if _, err := c.Create(context.Background(), ScriptCreate{Name: "new", Script: "x", Language: "flux"}); err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, c, fs, testOrgID, ids(fs.snapshot())[:1]) // the new script, from a new listing
+}
+
+func TestReadUnbatched(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		api   API
+		opts  []Option
+		orgID string
+	}{
+		{"batch reads off", APIScripts, []Option{WithBatchReads(false)}, testOrgID},
+		{"functions without an organization", APIFunctions, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs := newFakeServer(t, tc.api)
+			fs.addN("s", 20)
+			c := batchedClient(t, fs, tc.opts...)
+			readAll(t, c, fs, tc.orgID, ids(fs.snapshot()))
+			if lists, gets := listsAndGets(fs); lists != 0 || gets != 20 {
+				t.Fatalf("20 reads cost %d lists and %d GETs, want 0 and 20", lists, gets)
+			}
+		})
+	}
+}
+
+func TestReadCanceledWhileWaiting(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 3)
+	release := make(chan struct{})
+	fs.before = func(_ http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.URL.Path == fs.collection() {
+			<-release
+		}
+		return false
+	}
+	t.Cleanup(func() { close(release) })
+	c := batchedClient(t, fs)
+	all := ids(fs.snapshot())
+	readAll(t, c, fs, testOrgID, all[:1])
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := c.Read(ctx, all[1], testOrgID)
+		done <- err
+	}()
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("a canceled read waiting for a page returned no error")
+	}
+}
+
+func TestListAllFromSnapshot(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 30)
+	c := batchedClient(t, fs)
+	all := fs.snapshot()
+	ctx := context.Background()
+
+	// Without a listing, ListAll asks the server even when allowed not to.
+	if _, err := c.ListAll(ctx, ListOptions{OrgID: testOrgID, FromSnapshot: true}, 0); err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, c, fs, testOrgID, ids(all)[:2])
+	before := len(fs.requests())
+	got, err := c.ListAll(ctx, ListOptions{OrgID: testOrgID, FromSnapshot: true}, 0)
+	if err != nil || !slices.Equal(got, all) {
+		t.Fatalf("ListAll from the snapshot = %d scripts, %v; want the server's %d in order", len(got), err, len(all))
+	}
+	got, _ = c.ListAll(ctx, ListOptions{OrgID: testOrgID, Offset: 3, FromSnapshot: true}, 2)
+	if !slices.Equal(got, all[3:5]) {
+		t.Errorf("offset 3, at most 2 = %v", ids(got))
+	}
+	got, _ = c.FindByName(ctx, ListOptions{OrgID: testOrgID, Name: all[7].Name, FromSnapshot: true})
+	if len(got) != 1 || got[0] != all[7] {
+		t.Errorf("FindByName from the snapshot = %v", got)
+	}
+	if n := len(fs.requests()) - before; n != 0 {
+		t.Fatalf("answers from the snapshot sent %d requests", n)
+	}
+	// Without FromSnapshot (a create's lookup) the server is asked.
+	if _, err := c.FindByName(ctx, ListOptions{OrgID: testOrgID, Name: all[7].Name}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fs.requests()) - before; n != 1 {
+		t.Fatalf("a lookup that may not use the snapshot sent %d requests, want 1", n)
+	}
+}
