@@ -15,6 +15,10 @@ type faultsJSON struct {
 	RetryAfterSeconds int64 `json:"retryAfterSeconds"`
 	LatencyMs         int64 `json:"latencyMs"`
 	DropAfterCreate   int   `json:"dropAfterCreate"`
+	// Optional: another client's work between list pages, and queued deletions.
+	CreateBetweenPages int   `json:"createBetweenPages,omitempty"`
+	DeleteBetweenPages int   `json:"deleteBetweenPages,omitempty"`
+	DeleteDelayMs      int64 `json:"deleteDelayMs,omitempty"`
 }
 
 func faultsToJSON(f Faults) faultsJSON {
@@ -24,6 +28,10 @@ func faultsToJSON(f Faults) faultsJSON {
 		RetryAfterSeconds: int64((f.RetryAfter + time.Second - 1) / time.Second),
 		LatencyMs:         f.Latency.Milliseconds(),
 		DropAfterCreate:   f.DropAfterCreate,
+
+		CreateBetweenPages: f.CreateBetweenPages,
+		DeleteBetweenPages: f.DeleteBetweenPages,
+		DeleteDelayMs:      f.DeleteDelay.Milliseconds(),
 	}
 }
 
@@ -74,10 +82,11 @@ func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
 	dec.DisallowUnknownFields()
 	if body == nil || dec.Decode(&in) != nil {
 		writeError(w, http.StatusBadRequest, codeInvalid,
-			`expected {"every503":N,"every429":N,"retryAfterSeconds":N,"latencyMs":N,"dropAfterCreate":N}`)
+			`expected {"every503":N,"every429":N,"retryAfterSeconds":N,"latencyMs":N,"dropAfterCreate":N} and optionally "createBetweenPages", "deleteBetweenPages", "deleteDelayMs"`)
 		return
 	}
-	if in.Every503 < 0 || in.Every429 < 0 || in.RetryAfterSeconds < 0 || in.LatencyMs < 0 || in.DropAfterCreate < 0 {
+	if in.Every503 < 0 || in.Every429 < 0 || in.RetryAfterSeconds < 0 || in.LatencyMs < 0 || in.DropAfterCreate < 0 ||
+		in.CreateBetweenPages < 0 || in.DeleteBetweenPages < 0 || in.DeleteDelayMs < 0 {
 		writeError(w, http.StatusBadRequest, codeInvalid, "fault settings must not be negative")
 		return
 	}
@@ -88,6 +97,10 @@ func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
 		OmitRetryAfter:  in.RetryAfterSeconds == 0,
 		Latency:         time.Duration(in.LatencyMs) * time.Millisecond,
 		DropAfterCreate: in.DropAfterCreate,
+
+		CreateBetweenPages: in.CreateBetweenPages,
+		DeleteBetweenPages: in.DeleteBetweenPages,
+		DeleteDelay:        time.Duration(in.DeleteDelayMs) * time.Millisecond,
 	})
 	writeJSON(w, http.StatusOK, faultsToJSON(s.currentFaults()))
 }

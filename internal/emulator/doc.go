@@ -52,6 +52,10 @@
 //	PUT    /_emulator/faults  same shape; replaces every setting (absent = 0;
 //	                          retryAfterSeconds 0 means Faults.OmitRetryAfter, see Faults)
 //
+// The faults object may also carry "createBetweenPages", "deleteBetweenPages"
+// and "deleteDelayMs" (Faults.CreateBetweenPages, DeleteBetweenPages,
+// DeleteDelay); GET shows them only when they are not zero.
+//
 // # Authentication and organisations
 //
 // Every /api/v2 request needs "Authorization: Token <t>" or "Bearer <t>"
@@ -242,6 +246,21 @@
 // the connection is hijacked and closed; where that is impossible (HTTP/2, an
 // httptest.ResponseRecorder) ServeHTTP panics with http.ErrAbortHandler,
 // which net/http handles by aborting the response.
+//
+// Two settings act as another client working while a client pages through
+// a list. CreateBetweenPages: each of the next N list answers that is a full
+// page (as many scripts as its limit, so a client asks for the next page)
+// is followed, once the page has been read from the store and before it is
+// sent, by the creation of one script named "between-pages-<n>" in the
+// listed org; being the newest, it moves every script down one place, so the
+// next page repeats the last script of this one. DeleteBetweenPages: the
+// same with the deletion of the org's newest script, which moves every
+// script up one place, so the next page skips one. Neither counts in Stats.
+//
+// DeleteDelay queues deletions, as the contract says a deletion may be: a
+// DELETE answers 204 at once, but the script stays readable, listed,
+// changeable and holding its name until the delay has passed (measured with
+// Options.Now); a second DELETE meanwhile changes nothing.
 //
 // # Stats
 //

@@ -106,7 +106,11 @@ func (s *Server) handleListScripts(w http.ResponseWriter, r *http.Request, org *
 	if !ok {
 		return
 	}
-	s.writeList(w, scriptsGen, s.store.list(org.ID, r.URL.Query().Get("name"), offset, limit))
+	recs := s.store.list(org.ID, r.URL.Query().Get("name"), offset, limit)
+	if len(recs) == limit {
+		s.betweenPages(org)
+	}
+	s.writeList(w, scriptsGen, recs)
 }
 
 func (s *Server) handleListFunctions(w http.ResponseWriter, r *http.Request, org *Org, _ string) {
@@ -123,7 +127,11 @@ func (s *Server) handleListFunctions(w http.ResponseWriter, r *http.Request, org
 	}
 	// The functions contract has no name parameter: like any query
 	// parameter a server does not know, ?name= is ignored, not a filter.
-	s.writeList(w, functionsGen, s.store.list(org.ID, "", offset, limit))
+	recs := s.store.list(org.ID, "", offset, limit)
+	if len(recs) == limit {
+		s.betweenPages(org)
+	}
+	s.writeList(w, functionsGen, recs)
 }
 
 func (s *Server) writeList(w http.ResponseWriter, g generation, recs []record) {
@@ -323,7 +331,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, org *Org, g gener
 // handleDelete answers 204 whether or not the id exists in the token's org;
 // other orgs' scripts are never touched.
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, org *Org, id string) {
-	if err := s.store.delete(org.ID, id); err != nil {
+	if err := s.store.delete(org.ID, id, s.deleteDelay()); err != nil {
 		writeStoreFailure(w)
 		return
 	}

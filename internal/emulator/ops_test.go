@@ -627,3 +627,74 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		t.Errorf("a directory as data file: %v", err)
 	}
 }
+
+// Another client's create or delete between two list pages happens after the
+// full page is read and before the next one, once per setting.
+func TestFaultBetweenPages(t *testing.T) {
+	h := newHarness(t, emulator.Options{})
+	for i := range 5 {
+		h.createScript(fmt.Sprintf("s%d", i), "x")
+	}
+	names := func(query string) []string {
+		t.Helper()
+		r := h.expect(call{method: "GET", path: "/api/v2/scripts" + query}, http.StatusOK)
+		var out []string
+		for _, s := range decodeJSON[struct{ Scripts []wireScript }](t, r).Scripts {
+			out = append(out, s.Name)
+		}
+		return out
+	}
+
+	h.srv.SetFaults(emulator.Faults{CreateBetweenPages: 1})
+	if got := names("?limit=10"); len(got) != 5 { // a short page: nothing happens
+		t.Fatalf("short page: %v", got)
+	}
+	if got := names("?limit=2"); !slices.Equal(got, []string{"s4", "s3"}) {
+		t.Fatalf("the full page already holds the new script: %v", got)
+	}
+	if got := names("?limit=2&offset=2"); !slices.Equal(got, []string{"s3", "s2"}) {
+		t.Fatalf("after a create between pages the next page is shifted by one: %v", got)
+	}
+	if n := h.srv.ScriptCount(emulator.DefaultOrgID); n != 6 {
+		t.Fatalf("one create between pages, then none: %d scripts, want 6", n)
+	}
+
+	h.srv.SetFaults(emulator.Faults{DeleteBetweenPages: 1})
+	first := names("?limit=2")
+	if got := names("?limit=2&offset=2"); !slices.Equal(got, []string{"s2", "s1"}) {
+		t.Fatalf("after the newest (%s) is deleted between pages the next page skips one: %v", first[0], got)
+	}
+	if n := h.srv.ScriptCount(emulator.DefaultOrgID); n != 5 {
+		t.Fatalf("one delete between pages: %d scripts, want 5", n)
+	}
+
+	// The admin API sets and reports the same settings.
+	put := h.do(call{method: "PUT", path: "/_emulator/faults", body: map[string]any{"createBetweenPages": 2, "deleteBetweenPages": 3, "deleteDelayMs": 1500}, expectation: expectation{uncontracted: true}})
+	want := `{"every503":0,"every429":0,"retryAfterSeconds":0,"latencyMs":0,"dropAfterCreate":0,"createBetweenPages":2,"deleteBetweenPages":3,"deleteDelayMs":1500}`
+	if got := strings.TrimSpace(string(put.body)); put.status != http.StatusOK || got != want {
+		t.Fatalf("PUT faults: %d %s, want %s", put.status, got, want)
+	}
+}
+
+// With DeleteDelay a deleted script stays readable, listed and holding its
+// name until the delay has passed.
+func TestFaultDeleteDelay(t *testing.T) {
+	clock := &frozenClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	h := newHarness(t, emulator.Options{Now: clock.Now, Faults: emulator.Faults{DeleteDelay: time.Second}})
+	s := h.createScript("queued", "x")
+	h.expect(call{method: "DELETE", path: "/api/v2/scripts/" + s.ID}, http.StatusNoContent)
+	h.expect(call{method: "GET", path: "/api/v2/scripts/" + s.ID}, http.StatusOK)
+	expectError(t, h.do(createCall("queued")), 422, "conflict", "uniqueness violation")
+	h.expect(call{method: "DELETE", path: "/api/v2/scripts/" + s.ID}, http.StatusNoContent) // queued once
+	clock.mu.Lock()
+	clock.t = clock.t.Add(999 * time.Millisecond)
+	clock.mu.Unlock()
+	if n := h.srv.ScriptCount(emulator.DefaultOrgID); n != 1 {
+		t.Fatalf("before the delay: %d scripts, want 1", n)
+	}
+	clock.mu.Lock()
+	clock.t = clock.t.Add(time.Millisecond)
+	clock.mu.Unlock()
+	h.expect(call{method: "GET", path: "/api/v2/scripts/" + s.ID}, http.StatusNotFound)
+	h.expect(createCall("queued"), http.StatusCreated)
+}

@@ -63,6 +63,17 @@ type Faults struct {
 	// DropAfterCreate makes the next N successful creates store the script
 	// and then close the connection without writing any response.
 	DropAfterCreate int
+	// CreateBetweenPages makes the next N list answers that are a full page
+	// (as many scripts as the limit asked for, so a client asks for the
+	// next) each create one script in the listed org once the page is
+	// read, as another client would while the pages are fetched.
+	CreateBetweenPages int
+	// DeleteBetweenPages is the same with the deletion of the org's newest
+	// script, which moves every later script up by one place.
+	DeleteBetweenPages int
+	// DeleteDelay queues deletions: a deleted script stays readable,
+	// listed and holding its name for this long after the DELETE's 204.
+	DeleteDelay time.Duration
 }
 
 // Options configure a Server. The zero value is a usable single-org server.
@@ -100,6 +111,8 @@ type Server struct {
 	faults        Faults
 	faultCounter  int // /api/v2 requests seen since the last SetFaults
 	dropRemaining int
+	createBetween int // what is left of CreateBetweenPages
+	deleteBetween int // what is left of DeleteBetweenPages
 
 	statsMu sync.Mutex
 	stats   map[string]int
@@ -165,6 +178,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.faults = opts.Faults
 	s.dropRemaining = opts.Faults.DropAfterCreate
+	s.createBetween, s.deleteBetween = opts.Faults.CreateBetweenPages, opts.Faults.DeleteBetweenPages
 
 	now := opts.Now
 	if now == nil {
@@ -179,7 +193,8 @@ func New(opts Options) (*Server, error) {
 }
 
 func validateFaults(f Faults) error {
-	if f.Every503 < 0 || f.Every429 < 0 || f.RetryAfter < 0 || f.Latency < 0 || f.DropAfterCreate < 0 {
+	if f.Every503 < 0 || f.Every429 < 0 || f.RetryAfter < 0 || f.Latency < 0 || f.DropAfterCreate < 0 ||
+		f.CreateBetweenPages < 0 || f.DeleteBetweenPages < 0 || f.DeleteDelay < 0 {
 		return errors.New("emulator: fault settings must not be negative")
 	}
 	return nil
@@ -194,11 +209,15 @@ func (s *Server) SetFaults(f Faults) {
 	f.RetryAfter = max(f.RetryAfter, 0)
 	f.Latency = max(f.Latency, 0)
 	f.DropAfterCreate = max(f.DropAfterCreate, 0)
+	f.CreateBetweenPages = max(f.CreateBetweenPages, 0)
+	f.DeleteBetweenPages = max(f.DeleteBetweenPages, 0)
+	f.DeleteDelay = max(f.DeleteDelay, 0)
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	s.faults = f
 	s.faultCounter = 0
 	s.dropRemaining = f.DropAfterCreate
+	s.createBetween, s.deleteBetween = f.CreateBetweenPages, f.DeleteBetweenPages
 }
 
 // currentFaults returns the settings with DropAfterCreate showing what is left.
@@ -207,6 +226,7 @@ func (s *Server) currentFaults() Faults {
 	defer s.faultMu.Unlock()
 	f := s.faults
 	f.DropAfterCreate = s.dropRemaining
+	f.CreateBetweenPages, f.DeleteBetweenPages = s.createBetween, s.deleteBetween
 	return f
 }
 
@@ -457,6 +477,36 @@ func (s *Server) takeDrop() bool {
 		return true
 	}
 	return false
+}
+
+// betweenPages acts as another client would between two pages of org's
+// list, using up one CreateBetweenPages and one DeleteBetweenPages.
+func (s *Server) betweenPages(org *Org) {
+	s.faultMu.Lock()
+	create, del := s.createBetween > 0, s.deleteBetween > 0
+	if create {
+		s.createBetween--
+	}
+	if del {
+		s.deleteBetween--
+	}
+	s.faultMu.Unlock()
+	if create {
+		// A name no other script has: the store's sequence makes it unique.
+		_, _ = s.store.create(org.ID, fmt.Sprintf("between-pages-%d", s.store.nextSeq()), "created between two list pages", "from(bucket: \"b\") |> range(start: -1h)", "flux")
+	}
+	if del {
+		if recs := s.store.list(org.ID, "", 0, 1); len(recs) == 1 {
+			_ = s.store.delete(org.ID, recs[0].ID, 0)
+		}
+	}
+}
+
+// deleteDelay is the current Faults.DeleteDelay.
+func (s *Server) deleteDelay() time.Duration {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return s.faults.DeleteDelay
 }
 
 // dropConnection closes the client connection without a response. Behind an

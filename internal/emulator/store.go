@@ -50,6 +50,9 @@ type store struct {
 	lastSeq uint64
 	path    string // DataFile; "" keeps everything in memory
 	now     func() time.Time
+	// queued holds the deadline of each deletion still queued
+	// (Faults.DeleteDelay): until then the record is served as before.
+	queued map[string]time.Time
 }
 
 // dataFile is the on-disk format of Options.DataFile.
@@ -61,7 +64,7 @@ type dataFile struct {
 const dataFileFormat = "influxdb-emulator/v1"
 
 func openStore(path string, now func() time.Time) (*store, error) {
-	st := &store{byID: map[string]*record{}, byName: map[string]map[string]*record{}, path: path, now: now}
+	st := &store{byID: map[string]*record{}, byName: map[string]map[string]*record{}, path: path, now: now, queued: map[string]time.Time{}}
 	if path == "" {
 		return st, nil
 	}
@@ -129,6 +132,7 @@ func newID(taken map[string]*record) (string, error) {
 func (st *store) create(orgID, name, description, script, language string) (record, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.purgeLocked()
 	if st.byName[orgID][name] != nil {
 		return record{}, errConflict
 	}
@@ -153,6 +157,7 @@ func (st *store) create(orgID, name, description, script, language string) (reco
 func (st *store) get(orgID, id string) (record, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.purgeLocked()
 	rec := st.byID[id]
 	if rec == nil || rec.OrgID != orgID {
 		return record{}, false
@@ -165,6 +170,7 @@ func (st *store) get(orgID, id string) (record, bool) {
 func (st *store) list(orgID, name string, offset, limit int) []record {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.purgeLocked()
 	var all []*record
 	for _, rec := range st.byName[orgID] {
 		if name == "" || rec.Name == name {
@@ -193,6 +199,7 @@ func (st *store) list(orgID, name string, offset, limit int) []record {
 func (st *store) apply(orgID, id string, u update) (rec record, found bool, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.purgeLocked()
 	cur := st.byID[id]
 	if cur == nil || cur.OrgID != orgID {
 		return record{}, false, nil
@@ -233,13 +240,21 @@ func (st *store) apply(orgID, id string, u update) (rec record, found bool, err 
 	return *cur, true, nil
 }
 
-// delete removes the org's record if it exists. Unknown ids and other orgs'
-// ids are not an error (the contract answers 204 for both).
-func (st *store) delete(orgID, id string) error {
+// delete removes the org's record if it exists, at once or, with a delay,
+// once that has passed. Unknown ids and other orgs' ids are not an error
+// (the contract answers 204 for both).
+func (st *store) delete(orgID, id string, delay time.Duration) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.purgeLocked()
 	rec := st.byID[id]
 	if rec == nil || rec.OrgID != orgID {
+		return nil
+	}
+	if delay > 0 {
+		if _, ok := st.queued[id]; !ok {
+			st.queued[id] = st.now().Add(delay)
+		}
 		return nil
 	}
 	st.remove(rec)
@@ -250,15 +265,55 @@ func (st *store) delete(orgID, id string) error {
 	return nil
 }
 
+// purgeLocked carries out the queued deletions whose time has come. Call
+// with st.mu held. When saving fails they stay queued, to be tried again.
+func (st *store) purgeLocked() {
+	now := st.now()
+	var due []*record
+	for id, at := range st.queued {
+		if !now.Before(at) {
+			if rec := st.byID[id]; rec != nil {
+				due = append(due, rec)
+			} else {
+				delete(st.queued, id)
+			}
+		}
+	}
+	if len(due) == 0 {
+		return
+	}
+	for _, rec := range due {
+		st.remove(rec)
+	}
+	if err := st.saveLocked(); err != nil {
+		for _, rec := range due {
+			st.insert(rec)
+		}
+		return
+	}
+	for _, rec := range due {
+		delete(st.queued, rec.ID)
+	}
+}
+
+// nextSeq is the sequence number the next created record will get.
+func (st *store) nextSeq() uint64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.lastSeq + 1
+}
+
 func (st *store) count(orgID string) int {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.purgeLocked()
 	return len(st.byName[orgID])
 }
 
 func (st *store) names(orgID string) []string {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.purgeLocked()
 	out := []string{}
 	for _, rec := range st.byID {
 		if rec.OrgID == orgID {
