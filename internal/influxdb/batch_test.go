@@ -353,3 +353,57 @@ func TestListAllFromSnapshot(t *testing.T) {
 		t.Fatalf("a lookup that may not use the snapshot sent %d requests, want 1", n)
 	}
 }
+
+// Reads of two organizations (the functions generation lists one at a time)
+// keep a listing each: neither answers for the other.
+func TestReadTwoOrganizations(t *testing.T) {
+	t.Parallel()
+	const otherOrg = "1111111111111111"
+	fs := newFakeServer(t, APIFunctions)
+	fs.addN("a", 4)
+	fs.add(Script{Name: "b-0", OrgID: otherOrg, Script: "x"}, Script{Name: "b-1", OrgID: otherOrg, Script: "x"})
+	fs.before = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.URL.Path != fs.collection() {
+			return false
+		}
+		var page []Script
+		for _, s := range fs.snapshot() {
+			if s.OrgID == r.URL.Query().Get("orgID") {
+				page = append(page, s)
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"functions": page})
+		return true
+	}
+	c := batchedClient(t, fs)
+	var inA, inB []string
+	for _, s := range fs.snapshot() {
+		if s.OrgID == otherOrg {
+			inB = append(inB, s.ID)
+		} else {
+			inA = append(inA, s.ID)
+		}
+	}
+	readAll(t, c, fs, testOrgID, inA[:2]) // a GET, then organization A's listing
+	readAll(t, c, fs, otherOrg, inB)      // B: its own GET and listing
+	readAll(t, c, fs, testOrgID, inA[2:]) // A's listing again
+	if lists, gets := listsAndGets(fs); lists != 2 || gets != 2 {
+		t.Fatalf("two organizations cost %d lists and %d GETs, want 2 and 2", lists, gets)
+	}
+	var orgs []string
+	for _, r := range fs.requests() {
+		if r.Path == fs.collection() {
+			orgs = append(orgs, r.Query.Get("orgID"))
+		}
+	}
+	if !slices.Equal(orgs, []string{testOrgID, otherOrg}) {
+		t.Fatalf("listed organizations %v", orgs)
+	}
+	// A script of B asked for as one of A's is absent from A's listing,
+	// so its own GET answers.
+	before := len(fs.requests())
+	readAll(t, c, fs, testOrgID, inB[:1])
+	if n := len(fs.requests()) - before; n != 1 {
+		t.Fatalf("a script absent from the organization's listing cost %d requests, want its GET", n)
+	}
+}
