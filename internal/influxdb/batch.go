@@ -36,8 +36,8 @@ const (
 	maxWaitPages   = 2
 )
 
-// batch is the client's state for batched reads: per organization ID (""
-// for the token's organization) the reads under way and the current listing.
+// batch is the client's state for batched reads: per organization listed
+// (see generation.listedOrg) the reads under way and the current listing.
 type batch struct {
 	mu   sync.Mutex
 	orgs map[string]*orgBatch
@@ -76,6 +76,16 @@ type listing struct {
 
 func newListing(orgID string, now time.Time) *listing {
 	return &listing{orgID: orgID, started: now, index: map[string]int{}, changed: make(chan struct{})}
+}
+
+// listedOrg is the organization a list of orgID shows: orgID where the list
+// takes an organization, else "" for the token's, whatever orgID says (a
+// GET, too, sees only the token's organization there).
+func (g generation) listedOrg(orgID string) string {
+	if g.orgInQuery {
+		return orgID
+	}
+	return ""
 }
 
 // org returns the state of orgID. Call with b.mu held.
@@ -127,6 +137,7 @@ func (c *Client) Read(ctx context.Context, id, orgID string) (*Script, error) {
 		// The functions generation cannot list without an organization.
 		return c.get(ctx, g, id)
 	}
+	orgID = g.listedOrg(orgID)
 	b := &c.batch
 	b.mu.Lock()
 	ob := b.org(orgID)
@@ -228,13 +239,13 @@ func (c *Client) fetchPage(ctx context.Context, g generation, l *listing) {
 
 // snapshot returns the scripts of a fresh, complete listing of orgID, in the
 // server's order, or false when there is none.
-func (c *Client) snapshot(orgID string) ([]Script, bool) {
+func (c *Client) snapshot(g generation, orgID string) ([]Script, bool) {
 	if !c.batchReads {
 		return nil, false
 	}
 	c.batch.mu.Lock()
 	defer c.batch.mu.Unlock()
-	ob := c.batch.org(orgID)
+	ob := c.batch.org(g.listedOrg(orgID))
 	l := ob.fresh(c.batch.clock())
 	if l == nil || !l.complete || l.err != nil {
 		return nil, false

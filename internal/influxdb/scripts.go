@@ -140,7 +140,7 @@ func (c *Client) ListAll(ctx context.Context, opts ListOptions, maxScripts int) 
 		return nil, err
 	}
 	if opts.FromSnapshot {
-		if all, ok := c.snapshot(opts.OrgID); ok {
+		if all, ok := c.snapshot(g, opts.OrgID); ok {
 			return fromSnapshot(all, g, opts, maxScripts), nil
 		}
 	}
