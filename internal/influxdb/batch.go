@@ -229,9 +229,13 @@ func (c *Client) fetchPage(ctx context.Context, g generation, l *listing) {
 			l.err = errors.New("the server returned the same page twice; it may not support paging")
 		}
 	}
-	c.debug(ctx, "read a list page for batched reads", map[string]any{
+	fields := map[string]any{
 		"org_id": l.orgID, "page": l.pages, "scripts": len(l.scripts), "complete": l.complete, "reads_served": l.served, "reads_waiting": l.waiting,
-	})
+	}
+	if l.err != nil {
+		fields["error"] = l.err.Error() // client errors never hold the token
+	}
+	c.debug(ctx, "read a list page for batched reads", fields)
 	l.fetching = false
 	close(l.changed)
 	l.changed = make(chan struct{})
