@@ -39,20 +39,6 @@ func (d *scriptsDataSource) Metadata(_ context.Context, req datasource.MetadataR
 	resp.TypeName = req.ProviderTypeName + "_invocable_scripts"
 }
 
-// scriptAttributeDescriptions documents the attributes every script has, for
-// the data sources that show scripts.
-var scriptAttributeDescriptions = map[string]string{
-	"id":          "Script ID (16 hexadecimal characters).",
-	"org_id":      "ID of the organization the script belongs to.",
-	"name":        "Script name, unique within the organization.",
-	"description": "What the script does; may be empty.",
-	"script":      "Script text.",
-	"language":    "Script language: `flux`, `sql` or `influxql` (`python` on the older `/api/v2/functions` generation).",
-	"url":         "Invocation address, when the server reports one (InfluxDB Cloud may not); otherwise null.",
-	"created_at":  "Creation time, RFC 3339, as the server reports it.",
-	"updated_at":  "Time of the last change, RFC 3339, as the server reports it.",
-}
-
 // computedScriptAttributes returns the script attributes, all computed.
 func computedScriptAttributes() map[string]schema.Attribute {
 	out := map[string]schema.Attribute{}
