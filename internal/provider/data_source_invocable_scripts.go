@@ -98,7 +98,7 @@ func (d *scriptsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
-	ctx = maskToken(ctx, d.data.token)
+	ctx = d.data.maskToken(ctx)
 
 	orgID, ok := dataSourceOrgID(ctx, d.data, m.OrgID, &resp.Diagnostics)
 	if !ok {
@@ -116,7 +116,7 @@ func (d *scriptsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	scripts, err := client.ListAll(ctx, opts, serverLimit)
 	if err != nil {
-		addClientError(&resp.Diagnostics, "Unable To List Scripts", fmt.Sprintf("The provider could not list the scripts of %s.", orgPhrase(orgID)), err, d.data.token)
+		d.data.addClientError(&resp.Diagnostics, "Unable To List Scripts", fmt.Sprintf("The provider could not list the scripts of %s.", orgPhrase(orgID)), err)
 		return
 	}
 	if name != "" {
@@ -149,8 +149,8 @@ func dataSourceOrgID(ctx context.Context, data *providerData, configured types.S
 	}
 	id, err := data.defaultOrgID(ctx)
 	if err != nil {
-		addClientError(diags, "Unable To Resolve Organization",
-			fmt.Sprintf("The provider's org %q could not be turned into an organization ID.", data.orgName), err, data.token)
+		data.addClientError(diags, "Unable To Resolve Organization",
+			fmt.Sprintf("The provider's org %q could not be turned into an organization ID.", data.orgName), err)
 		return "", false
 	}
 	return id, true

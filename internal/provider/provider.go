@@ -347,7 +347,7 @@ func configureProvider(ctx context.Context, cfg providerModel, version string) *
 	client, err := influxdb.New(urlS.value, tokenS.value, opts...)
 	if err != nil {
 		d.configDiags.AddError("Unable To Create InfluxDB Client",
-			"The provider settings were accepted one by one, but the client could not be built from them. Check url, ca_certificate and timeout.\n\n"+redact(err.Error(), d.token))
+			"The provider settings were accepted one by one, but the client could not be built from them. Check url, ca_certificate and timeout.\n\n"+d.redact(err.Error()))
 		return d
 	}
 	d.client = client

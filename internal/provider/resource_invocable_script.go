@@ -224,8 +224,8 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 	} else {
 		id, err := r.data.defaultOrgID(ctx)
 		if err != nil {
-			addClientError(&resp.Diagnostics, "Unable To Resolve Organization",
-				fmt.Sprintf("The provider's org %q could not be turned into an organization ID, so the script was not created.", r.data.orgName), err, r.data.token)
+			r.data.addClientError(&resp.Diagnostics, "Unable To Resolve Organization",
+				fmt.Sprintf("The provider's org %q could not be turned into an organization ID, so the script was not created.", r.data.orgName), err)
 			return
 		}
 		orgID = id
@@ -234,7 +234,7 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 
 	caps, err := client.Capabilities(ctx, orgID)
 	if err != nil {
-		addClientError(&resp.Diagnostics, "Unable To Reach The Scripts API", "The provider could not find out which InfluxDB scripts API the server speaks, so nothing was created.", err, r.data.token)
+		r.data.addClientError(&resp.Diagnostics, "Unable To Reach The Scripts API", "The provider could not find out which InfluxDB scripts API the server speaks, so nothing was created.", err)
 		return
 	}
 	if !slices.Contains(caps.Languages, plan.Language.ValueString()) {
@@ -273,7 +273,7 @@ func (r *invocableScriptResource) removeMisplaced(ctx context.Context, client *i
 	delErr := client.Delete(ctx, created.ID)
 	detail := fmt.Sprintf("InfluxDB put the script %q in organization %s, but the configuration asks for organization %s. The API takes the organization from the token: use a token of organization %s, or set org_id to %s.", created.Name, created.OrgID, orgID, orgID, created.OrgID)
 	if delErr != nil {
-		detail += fmt.Sprintf("\n\nRemoving the misplaced script %s also failed; delete it by hand: %s", created.ID, redact(delErr.Error(), r.data.token))
+		detail += fmt.Sprintf("\n\nRemoving the misplaced script %s also failed; delete it by hand: %s", created.ID, r.data.redact(delErr.Error()))
 	} else {
 		detail += fmt.Sprintf("\n\nThe misplaced script %s was removed again.", created.ID)
 	}
@@ -299,17 +299,17 @@ func (r *invocableScriptResource) reportCreateError(ctx context.Context, client 
 			org = "of the token"
 		}
 		diags.AddAttributeError(path.Root("name"), "Script Name Already Taken",
-			fmt.Sprintf("InfluxDB already has a script named %q in organization %s. Names are unique per organization. Choose another name, or bring the existing script under Terraform:\n\n  terraform import influxdb_invocable_script.<name> %s\n\nor with an import block:\n\n  import {\n    to = influxdb_invocable_script.<name>\n    id = %q\n  }\n\n%s", name, org, id, id, redact(err.Error(), r.data.token)))
+			fmt.Sprintf("InfluxDB already has a script named %q in organization %s. Names are unique per organization. Choose another name, or bring the existing script under Terraform:\n\n  terraform import influxdb_invocable_script.<name> %s\n\nor with an import block:\n\n  import {\n    to = influxdb_invocable_script.<name>\n    id = %q\n  }\n\n%s", name, org, id, id, r.data.redact(err.Error())))
 		return
 	}
 	var ae *influxdb.APIError
 	if errors.As(err, &ae) && ae.StatusCode < 500 {
-		addClientError(diags, "Unable To Create Script", fmt.Sprintf("InfluxDB did not create the script %q.", name), err, r.data.token)
+		r.data.addClientError(diags, "Unable To Create Script", fmt.Sprintf("InfluxDB did not create the script %q.", name), err)
 		return
 	}
 	// A timeout, a dropped connection or a 5xx may come after InfluxDB
 	// stored the script, and the lookup that would tell failed too.
-	addClientError(diags, "Unable To Create Script", fmt.Sprintf("The provider could not create the script %q. If the request reached InfluxDB it may exist anyway: the next apply then reports its name as taken, with the command that imports it.", name), err, r.data.token)
+	r.data.addClientError(diags, "Unable To Create Script", fmt.Sprintf("The provider could not create the script %q. If the request reached InfluxDB it may exist anyway: the next apply then reports its name as taken, with the command that imports it.", name), err)
 }
 
 func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -341,7 +341,7 @@ func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadReq
 		return
 	}
 	if err != nil {
-		addClientError(&resp.Diagnostics, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s; the state is unchanged.", id), err, r.data.token)
+		r.data.addClientError(&resp.Diagnostics, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s; the state is unchanged.", id), err)
 		return
 	}
 
@@ -432,14 +432,14 @@ func (r *invocableScriptResource) applyUpdate(ctx context.Context, client *influ
 		// Only Terraform-side settings (timeouts) changed: nothing to send.
 		s, err := client.Get(ctx, id)
 		if err != nil {
-			addClientError(diags, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s.", id), err, r.data.token)
+			r.data.addClientError(diags, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s.", id), err)
 			return nil, false
 		}
 		return s, true
 	}
 	s, err := client.Update(ctx, id, upd)
 	if err != nil {
-		addClientError(diags, "Unable To Update Script", fmt.Sprintf("InfluxDB did not update script %s.", id), err, r.data.token)
+		r.data.addClientError(diags, "Unable To Update Script", fmt.Sprintf("InfluxDB did not update script %s.", id), err)
 		return nil, false
 	}
 	// A PATCH that answers 200 but changes nothing must not pass as done.
@@ -472,7 +472,7 @@ func (r *invocableScriptResource) Delete(ctx context.Context, req resource.Delet
 
 	id := state.ID.ValueString()
 	if err := client.Delete(ctx, id); err != nil {
-		addClientError(&resp.Diagnostics, "Unable To Delete Script", fmt.Sprintf("The script %s may still exist in InfluxDB; it stays in the state.", id), err, r.data.token)
+		r.data.addClientError(&resp.Diagnostics, "Unable To Delete Script", fmt.Sprintf("The script %s may still exist in InfluxDB; it stays in the state.", id), err)
 	}
 }
 
@@ -499,7 +499,7 @@ func (r *invocableScriptResource) begin(ctx context.Context, limit func(context.
 		return ctx, func() {}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
-	return maskToken(ctx, r.data.token), cancel, client
+	return r.data.maskToken(ctx), cancel, client
 }
 
 // paramsOnFailure is how readParams reports a failed read of the parameters.
@@ -526,7 +526,7 @@ func (r *invocableScriptResource) readParams(ctx context.Context, client *influx
 	null := types.MapNull(types.StringType)
 	caps, err := client.Capabilities(ctx, s.OrgID)
 	if err != nil {
-		addClientError(diags, "Unable To Read Script Parameters", "The provider could not find out which scripts API the server speaks.", err, r.data.token)
+		r.data.addClientError(diags, "Unable To Read Script Parameters", "The provider could not find out which scripts API the server speaks.", err)
 		return null, false
 	}
 	if !caps.Params {
@@ -535,10 +535,10 @@ func (r *invocableScriptResource) readParams(ctx context.Context, client *influx
 	params, err := client.Params(ctx, s.ID)
 	switch {
 	case err != nil && onFailure == paramsWarn:
-		diags.AddWarning("Unable To Read Script Parameters", happened+"\n\n"+redact(err.Error(), r.data.token))
+		diags.AddWarning("Unable To Read Script Parameters", happened+"\n\n"+r.data.redact(err.Error()))
 		return null, true
 	case err != nil:
-		addClientError(diags, "Unable To Read Script Parameters", happened, err, r.data.token)
+		r.data.addClientError(diags, "Unable To Read Script Parameters", happened, err)
 		return null, false
 	}
 	diags.Append(private.SetKey(ctx, privateParamsSource, paramsSource(s.Script))...)
