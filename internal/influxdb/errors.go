@@ -101,11 +101,6 @@ func IsConflict(err error) bool {
 	return ae.Code == "conflict" || ae.StatusCode == http.StatusConflict
 }
 
-// IsUnauthorized reports whether the token was refused.
-func IsUnauthorized(err error) bool {
-	return hasStatus(err, http.StatusUnauthorized) || hasStatus(err, http.StatusForbidden)
-}
-
 func hasStatus(err error, status int) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.StatusCode == status

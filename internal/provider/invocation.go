@@ -206,7 +206,7 @@ func runInvocation(ctx context.Context, data *providerData, m *invocationModel, 
 
 // rowsValue is the rows attribute. It is built directly from attr values:
 // a result may have a million rows, and types.ListValueFrom's reflection
-// costs many times more (make bench, figure 3).
+// costs many times more (make bench measures both).
 func rowsValue(rows []map[string]string) types.List {
 	elems := make([]attr.Value, len(rows))
 	for i, row := range rows {

@@ -37,7 +37,6 @@ var (
 	_ provider.Provider                       = (*influxProvider)(nil)
 	_ provider.ProviderWithFunctions          = (*influxProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*influxProvider)(nil)
-	_ provider.ProviderWithValidateConfig     = (*influxProvider)(nil)
 )
 
 // New returns a constructor for the provider, as providerserver wants it.
@@ -145,13 +144,6 @@ func (p *influxProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			},
 		},
 	}
-}
-
-// ValidateConfig checks what can be checked before any value comes from the
-// environment. Values that are unknown are left for Configure.
-func (p *influxProvider) ValidateConfig(_ context.Context, _ provider.ValidateConfigRequest, _ *provider.ValidateConfigResponse) {
-	// Attribute validators do the work; this hook exists so cross-attribute
-	// rules have a place.
 }
 
 func (p *influxProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {

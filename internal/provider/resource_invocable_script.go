@@ -316,7 +316,7 @@ func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadReq
 	// A refresh reads every script on every plan, so only the three
 	// attributes needed are read, and the new state is written as one
 	// object value: the framework's struct reflection would cost more than
-	// the rest of Read together (make bench, figure 1).
+	// the rest of Read together (make bench measures it).
 	var state invocableScriptResourceModel
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &state.ID)...)
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("params"), &state.Params)...)
