@@ -10,6 +10,7 @@ provider "influxdb" {
   scripts_api = "auto"
   timeout     = "30s"
   max_retries = 5
+  batch_reads = true
 }
 
 variable "influxdb_token" {

@@ -99,7 +99,7 @@ func (d *scriptDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 	var s *influxdb.Script
 	if !m.ID.IsNull() {
-		s = d.findByID(ctx, client, m.ID.ValueString(), &resp.Diagnostics)
+		s = d.findByID(ctx, client, m.ID.ValueString(), orgID, &resp.Diagnostics)
 	} else {
 		s = d.findByName(ctx, client, m.Name.ValueString(), orgID, &resp.Diagnostics)
 	}
@@ -128,8 +128,8 @@ func (d *scriptDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
 }
 
-func (d *scriptDataSource) findByID(ctx context.Context, client *influxdb.Client, id string, diags *diag.Diagnostics) *influxdb.Script {
-	s, err := client.Get(ctx, id)
+func (d *scriptDataSource) findByID(ctx context.Context, client *influxdb.Client, id, orgID string, diags *diag.Diagnostics) *influxdb.Script {
+	s, err := client.Read(ctx, id, orgID)
 	if influxdb.IsNotFound(err) {
 		diags.AddAttributeError(path.Root("id"), "Script Not Found",
 			fmt.Sprintf("InfluxDB has no script with id %q that this token can see. Check the id, and that the token belongs to the script's organization.\n\n%s", id, d.data.redact(err.Error())))
@@ -143,7 +143,7 @@ func (d *scriptDataSource) findByID(ctx context.Context, client *influxdb.Client
 }
 
 func (d *scriptDataSource) findByName(ctx context.Context, client *influxdb.Client, name, orgID string, diags *diag.Diagnostics) *influxdb.Script {
-	found, err := client.FindByName(ctx, influxdb.ListOptions{OrgID: orgID, Name: name})
+	found, err := client.FindByName(ctx, influxdb.ListOptions{OrgID: orgID, Name: name, FromSnapshot: true})
 	if err != nil {
 		d.data.addClientError(diags, "Unable To Find Script", fmt.Sprintf("The provider could not look up the script named %q in %s.", name, orgPhrase(orgID)), err)
 		return nil

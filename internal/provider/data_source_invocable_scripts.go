@@ -104,7 +104,8 @@ func (d *scriptsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if !ok {
 		return
 	}
-	opts := influxdb.ListOptions{OrgID: orgID, Name: m.Name.ValueString(), Offset: int(m.Offset.ValueInt64())}
+	// A listing the resources' refresh made moments ago answers without a request.
+	opts := influxdb.ListOptions{OrgID: orgID, Name: m.Name.ValueString(), Offset: int(m.Offset.ValueInt64()), FromSnapshot: true}
 	limit := int(m.Limit.ValueInt64())
 	name := m.Name.ValueString()
 	serverLimit := limit

@@ -58,6 +58,7 @@ type providerModel struct {
 	Timeout            types.String `tfsdk:"timeout"`
 	MaxRetries         types.Int64  `tfsdk:"max_retries"`
 	ScriptsAPI         types.String `tfsdk:"scripts_api"`
+	BatchReads         types.Bool   `tfsdk:"batch_reads"`
 }
 
 // Environment variables read when a setting is not in the configuration;
@@ -72,6 +73,7 @@ var providerEnv = map[string][]string{
 	"timeout":              {"INFLUXDB_TIMEOUT"},
 	"max_retries":          {"INFLUXDB_MAX_RETRIES"},
 	"scripts_api":          {"INFLUXDB_SCRIPTS_API"},
+	"batch_reads":          {"INFLUXDB_BATCH_READS"},
 }
 
 // envLogBodies turns on request and response body logging at debug level.
@@ -141,6 +143,10 @@ func (p *influxProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Optional:            true,
 				MarkdownDescription: "Which API generation to speak: `scripts` (`/api/v2/scripts`, current InfluxDB Cloud), `functions` (`/api/v2/functions`, the older generation), or `auto` (default: detect it on first use, once per provider process, with one list request, or two on a server that only has `/api/v2/functions`)." + envNote("scripts_api"),
 				Validators:          []validator.String{stringvalidator.OneOf(string(influxdb.APIAuto), string(influxdb.APIScripts), string(influxdb.APIFunctions))},
+			},
+			"batch_reads": schema.BoolAttribute{
+				Optional:            true,
+				MarkdownDescription: "Read many scripts of an organization from its list pages (500 scripts a request) instead of one request per script, when a refresh reads several at once. Defaults to `true`. A script missing from the pages is still read on its own, and a single script always is. Set `false` for a server whose list answers leave scripts out." + envNote("batch_reads"),
 			},
 		},
 	}
@@ -243,6 +249,9 @@ func configureProvider(ctx context.Context, cfg providerModel, version string) *
 	if cfg.MaxRetries.IsUnknown() {
 		unknown = append(unknown, "max_retries")
 	}
+	if cfg.BatchReads.IsUnknown() {
+		unknown = append(unknown, "batch_reads")
+	}
 	if len(unknown) > 0 {
 		d.unknown = unknown
 		return d
@@ -328,6 +337,20 @@ func configureProvider(ctx context.Context, cfg providerModel, version string) *
 		retries = n
 	}
 	opts = append(opts, influxdb.WithMaxRetries(int(max(retries, 0))))
+
+	batchReads := true
+	if !cfg.BatchReads.IsNull() {
+		batchReads = cfg.BatchReads.ValueBool()
+	} else if s := envSetting("batch_reads"); s.set {
+		b, err := strconv.ParseBool(s.value)
+		if err != nil {
+			d.configDiags.AddAttributeError(path.Root("batch_reads"), "Invalid Batch Reads",
+				fmt.Sprintf("%s=%q is not a boolean. Use true or false.", s.source, s.value))
+		} else {
+			batchReads = b
+		}
+	}
+	opts = append(opts, influxdb.WithBatchReads(batchReads))
 	if v, _ := strconv.ParseBool(os.Getenv(envLogBodies)); v {
 		d.logBodies = true
 	}

@@ -122,6 +122,7 @@ func TestConfigure_settingErrors(t *testing.T) {
 		{name: "bad max retries from env", attrs: map[string]any{"url": "https://example.com", "token": secret}, env: map[string]string{"INFLUXDB_MAX_RETRIES": "-1"}, wantAttr: "max_retries", want: []string{"INFLUXDB_MAX_RETRIES"}},
 		{name: "bad api from env", attrs: map[string]any{"url": "https://example.com", "token": secret}, env: map[string]string{"INFLUXDB_SCRIPTS_API": "v3"}, wantAttr: "scripts_api", want: []string{"INFLUXDB_SCRIPTS_API", "auto"}},
 		{name: "bad insecure from env", attrs: map[string]any{"url": "https://example.com", "token": secret}, env: map[string]string{"INFLUXDB_INSECURE_SKIP_VERIFY": "maybe"}, wantAttr: "insecure_skip_verify", want: []string{"INFLUXDB_INSECURE_SKIP_VERIFY"}},
+		{name: "bad batch reads from env", attrs: map[string]any{"url": "https://example.com", "token": secret}, env: map[string]string{"INFLUXDB_BATCH_READS": "sometimes"}, wantAttr: "batch_reads", want: []string{"INFLUXDB_BATCH_READS", "true or false"}},
 		{name: "bad ca from env", attrs: map[string]any{"url": "https://example.com", "token": secret}, env: map[string]string{"INFLUXDB_CA_CERTIFICATE": "not pem"}, wantAttr: "ca_certificate", want: []string{"PEM"}},
 	}
 	for _, tc := range cases {

@@ -313,12 +313,13 @@ func (r *invocableScriptResource) reportCreateError(ctx context.Context, client 
 }
 
 func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	// A refresh reads every script on every plan, so only the three
+	// A refresh reads every script on every plan, so only the four
 	// attributes needed are read, and the new state is written as one
 	// object value: the framework's struct reflection would cost more than
 	// the rest of Read together (make bench measures it).
 	var state invocableScriptResourceModel
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &state.ID)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("org_id"), &state.OrgID)...)
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("params"), &state.Params)...)
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("timeouts"), &state.Timeouts)...)
 	if resp.Diagnostics.HasError() {
@@ -331,7 +332,10 @@ func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadReq
 	}
 
 	id := state.ID.ValueString()
-	s, err := client.Get(ctx, id)
+	// Read may answer from a list page of the organization when many
+	// scripts are refreshed at once; a script absent there is read on its
+	// own, so a 404 still means the server has no such script.
+	s, err := client.Read(ctx, id, state.OrgID.ValueString())
 	if influxdb.IsNotFound(err) {
 		// Deleted outside Terraform: drop it so the plan recreates it. Only
 		// a definite 404 does this; any other failure keeps the state. (The
