@@ -12,7 +12,7 @@ import (
 // burst of concurrent reads (ten at a time by default). One list page
 // answers up to MaxPageSize of them, so within one client the reads of an
 // organization are served from list pages when that is cheaper than one GET
-// each. The rules, and why, are in DESIGN.md ("Refresh pays for a page");
+// each. The rules, and why, are in DESIGN.md ("A refresh pays for a page");
 // in short:
 //
 //   - A read with no other read of its organization in flight or started
@@ -36,12 +36,14 @@ const (
 	maxWaitPages   = 2
 )
 
-// batch is the client's state for batched reads: per organization listed
-// (see generation.listedOrg) the reads under way and the current listing.
+// batch is the client's state for batched reads and deletions: per
+// organization listed (see generation.listedOrg) the reads and deletions
+// under way and the current listing.
 type batch struct {
-	mu   sync.Mutex
-	orgs map[string]*orgBatch
-	now  func() time.Time // nil means time.Now; tests move it
+	mu     sync.Mutex
+	orgs   map[string]*orgBatch
+	now    func() time.Time // nil means time.Now; tests move it
+	gather time.Duration    // 0 means confirmGather; tests change it
 }
 
 func (b *batch) clock() time.Time {
@@ -55,6 +57,9 @@ type orgBatch struct {
 	lastRead      time.Time // start of the latest read
 	readsInFlight int       // GETs of lone reads not answered yet
 	cur           *listing  // nil, or the listing new reads may use while fresh
+
+	deletesInFlight int           // DELETEs sent and not answered
+	gathering       *confirmation // deletions answered, waiting for their listing
 }
 
 // listing is what list pages of one organization have shown so far, in the
@@ -255,4 +260,124 @@ func (c *Client) snapshot(g generation, orgID string) ([]Script, bool) {
 		return nil, false
 	}
 	return slices.Clone(l.scripts), true
+}
+
+// Deletions confirmed together. The API answers a DELETE with 204 even for
+// an unknown id and may only queue the deletion, so each deletion is
+// confirmed by the script's absence. Deletions of one organization that
+// finish while others are in flight gather, and when none is left in flight
+// (or confirmGather after the first finished, so that a slow one does not
+// hold the others) one listing is sent for all of them: a script absent
+// from that complete listing, which started after its DELETE was answered,
+// is gone. A script still listed, a listing of more than maxConfirmPages
+// pages, or a failed one leave the deletion to its own reads, as a lone
+// deletion is. See DESIGN.md ("A destroy pays for a DELETE").
+const (
+	confirmGather   = 250 * time.Millisecond
+	maxConfirmPages = 2
+)
+
+// confirmation is one listing shared by deletions. Its fields are guarded
+// by batch.mu; l is set when it is sent and read once done is closed.
+type confirmation struct {
+	deletions int
+	sent      bool
+	l         *listing
+	done      chan struct{}
+}
+
+// beginDelete counts a DELETE about to be sent, when deletions may be
+// confirmed together, and returns the key of its organization.
+func (c *Client) beginDelete(g generation, orgID string) (string, bool) {
+	if !c.batchReads || (g.orgInQuery && orgID == "") {
+		return "", false
+	}
+	key := g.listedOrg(orgID)
+	c.batch.mu.Lock()
+	defer c.batch.mu.Unlock()
+	c.batch.org(key).deletesInFlight++
+	return key, true
+}
+
+// confirmTogether ends a DELETE counted by beginDelete (answered is false
+// when it failed) and, when other deletions of the organization are in
+// flight or gathered, waits for the listing shared with them. It reports
+// whether that complete listing lacks the script; false leaves the
+// confirmation to the script's own reads.
+func (c *Client) confirmTogether(ctx context.Context, g generation, key, id string, answered bool) (bool, error) {
+	b := &c.batch
+	b.mu.Lock()
+	ob := b.org(key)
+	ob.deletesInFlight--
+	cf := ob.gathering
+	if !answered || (ob.deletesInFlight == 0 && cf == nil) {
+		// Failed, or alone: with nobody to share a listing with, one
+		// read costs no more than it. The last DELETE of a gathering
+		// still sends its listing.
+		if cf != nil && ob.deletesInFlight == 0 {
+			c.sendConfirmation(context.WithoutCancel(ctx), g, key, ob, cf)
+		}
+		b.mu.Unlock()
+		return false, nil
+	}
+	if cf == nil {
+		cf = &confirmation{done: make(chan struct{})}
+		ob.gathering = cf
+		gather := b.gather
+		if gather <= 0 {
+			gather = confirmGather
+		}
+		listCtx := context.WithoutCancel(ctx) // the listing serves every deletion gathered
+		time.AfterFunc(gather, func() {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			c.sendConfirmation(listCtx, g, key, ob, cf)
+		})
+	}
+	cf.deletions++
+	if ob.deletesInFlight == 0 {
+		c.sendConfirmation(context.WithoutCancel(ctx), g, key, ob, cf)
+	}
+	b.mu.Unlock()
+	select {
+	case <-cf.done:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !cf.l.complete || cf.l.err != nil {
+		return false, nil
+	}
+	_, listed := cf.l.index[id]
+	return !listed, nil
+}
+
+// sendConfirmation sends cf's listing unless that was done already. Call
+// with batch.mu held.
+func (c *Client) sendConfirmation(ctx context.Context, g generation, key string, ob *orgBatch, cf *confirmation) {
+	if cf.sent {
+		return
+	}
+	cf.sent = true
+	if ob.gathering == cf {
+		ob.gathering = nil
+	}
+	cf.l = newListing(key, c.batch.clock())
+	// Pages are sequential round trips while every deletion waits; more
+	// than a few, or more than one per deletion, cost more than the reads.
+	budget := min(cf.deletions, maxConfirmPages)
+	c.debug(ctx, "confirming deletions with one listing", map[string]any{"org_id": key, "deletions": cf.deletions})
+	go func() {
+		defer close(cf.done)
+		for {
+			c.fetchPage(ctx, g, cf.l)
+			c.batch.mu.Lock()
+			stop := cf.l.complete || cf.l.err != nil || cf.l.pages >= budget
+			c.batch.mu.Unlock()
+			if stop {
+				return
+			}
+		}
+	}()
 }

@@ -2,9 +2,11 @@ package influxdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -411,5 +413,226 @@ func TestReadTwoOrganizations(t *testing.T) {
 	readAll(t, c, fs, testOrgID, inB[:1])
 	if n := len(fs.requests()) - before; n != 1 {
 		t.Fatalf("a script absent from the organization's listing cost %d requests, want its GET", n)
+	}
+}
+
+// countBy counts the requests with this method, on the collection (list)
+// or on one script.
+func countBy(fs *fakeServer, method string, collection bool) int {
+	n := 0
+	for _, r := range fs.requests() {
+		if r.Method == method && (r.Path == fs.collection()) == collection {
+			n++
+		}
+	}
+	return n
+}
+
+// deleteAll deletes ids concurrently and returns the first error.
+func deleteAll(c *Client, orgID string, ids []string) error {
+	errs := make(chan error, len(ids))
+	for _, id := range ids {
+		go func() { errs <- c.DeleteInOrg(context.Background(), id, orgID) }()
+	}
+	var first error
+	for range ids {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// holdDeletes makes the fake answer no DELETE before n have arrived, as
+// when Terraform sends ten at once to a distant server.
+func holdDeletes(fs *fakeServer, n int, next func(http.ResponseWriter, *http.Request) bool) {
+	var arrived sync.WaitGroup
+	arrived.Add(n)
+	fs.before = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.Method == http.MethodDelete {
+			arrived.Done()
+			arrived.Wait()
+		}
+		return next != nil && next(w, r)
+	}
+}
+
+// Ten deletions that finish together are confirmed by one listing, not by
+// ten reads.
+func TestDeleteTogether(t *testing.T) {
+	t.Parallel()
+	for _, api := range []API{APIScripts, APIFunctions} {
+		t.Run(string(api), func(t *testing.T) {
+			t.Parallel()
+			fs := newFakeServer(t, api)
+			fs.addN("s", 12)
+			holdDeletes(fs, 10, nil)
+			c := batchedClient(t, fs)
+			c.batch.gather = time.Minute // only the last answer sends the listing
+			if err := deleteAll(c, testOrgID, ids(fs.snapshot())[:10]); err != nil {
+				t.Fatal(err)
+			}
+			if len(fs.snapshot()) != 2 {
+				t.Fatalf("%d scripts left, want 2", len(fs.snapshot()))
+			}
+			if d, l, g := countBy(fs, http.MethodDelete, false), countBy(fs, http.MethodGet, true), countBy(fs, http.MethodGet, false); d != 10 || l != 1 || g != 0 {
+				t.Fatalf("10 deletions cost %d DELETEs, %d lists, %d GETs; want 10, 1, 0", d, l, g)
+			}
+		})
+	}
+}
+
+// A deletion the server only queued is still listed: it is confirmed by its
+// own reads, as today, never reported done while the script exists.
+func TestDeleteTogetherQueued(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 5)
+	var mu sync.Mutex
+	queued := map[string]int{} // id → GETs answered while queued
+	holdDeletes(fs, 5, func(w http.ResponseWriter, r *http.Request) bool {
+		id := strings.TrimPrefix(r.URL.Path, fs.collection()+"/")
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.Method == http.MethodDelete:
+			queued[id] = 0
+			w.WriteHeader(http.StatusNoContent)
+			return true
+		case r.Method == http.MethodGet && r.URL.Path != fs.collection():
+			if queued[id]++; queued[id] == 2 { // carried out after one more look
+				fs.mu.Lock()
+				fs.scripts = slices.DeleteFunc(fs.scripts, func(s Script) bool { return s.ID == id })
+				fs.mu.Unlock()
+			}
+		}
+		return false
+	})
+	c := batchedClient(t, fs)
+	c.batch.gather = time.Minute
+	if err := deleteAll(c, testOrgID, ids(fs.snapshot())); err != nil {
+		t.Fatal(err)
+	}
+	if d, l, g := countBy(fs, http.MethodDelete, false), countBy(fs, http.MethodGet, true), countBy(fs, http.MethodGet, false); d != 5 || l != 1 || g != 10 {
+		t.Fatalf("5 queued deletions cost %d DELETEs, %d lists, %d GETs; want 5, 1, 10", d, l, g)
+	}
+	if n := len(fs.snapshot()); n != 0 {
+		t.Fatalf("%d scripts left", n)
+	}
+}
+
+// In an organization of more than two pages the shared listing is given up
+// after two: each deletion is confirmed by its own read.
+func TestDeleteTogetherLargeOrganization(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 1510)
+	holdDeletes(fs, 10, nil)
+	c := batchedClient(t, fs)
+	c.batch.gather = time.Minute
+	if err := deleteAll(c, testOrgID, ids(fs.snapshot())[1500:]); err != nil {
+		t.Fatal(err)
+	}
+	if d, l, g := countBy(fs, http.MethodDelete, false), countBy(fs, http.MethodGet, true), countBy(fs, http.MethodGet, false); d != 10 || l != maxConfirmPages || g != 10 {
+		t.Fatalf("10 deletions in an organization of 1,510 cost %d DELETEs, %d lists, %d GETs; want 10, %d, 10", d, l, g, maxConfirmPages)
+	}
+}
+
+// A lone deletion, or one with batching off, costs a DELETE and a read.
+func TestDeleteAlone(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		api   API
+		opts  []Option
+		orgID string
+	}{
+		{"batched", APIScripts, nil, testOrgID},
+		{"batch reads off", APIScripts, []Option{WithBatchReads(false)}, testOrgID},
+		{"functions without an organization", APIFunctions, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs := newFakeServer(t, tc.api)
+			fs.addN("s", 3)
+			c := batchedClient(t, fs, tc.opts...)
+			if err := c.DeleteInOrg(context.Background(), ids(fs.snapshot())[0], tc.orgID); err != nil {
+				t.Fatal(err)
+			}
+			if d, l, g := countBy(fs, http.MethodDelete, false), countBy(fs, http.MethodGet, true), countBy(fs, http.MethodGet, false); d != 1 || l != 0 || g != 1 {
+				t.Fatalf("one deletion cost %d DELETEs, %d lists, %d GETs; want 1, 0, 1", d, l, g)
+			}
+		})
+	}
+}
+
+// A DELETE that stays unanswered does not hold the others past the
+// gathering time: they are confirmed by their listing and return, and it
+// is confirmed on its own once answered.
+func TestDeleteTogetherDoesNotWaitForASlowOne(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 4)
+	all := ids(fs.snapshot())
+	slow := all[0]
+	slowArrived, release := make(chan struct{}), make(chan struct{})
+	var others sync.WaitGroup
+	others.Add(2)
+	fs.before = func(_ http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.Method != http.MethodDelete {
+			return false
+		}
+		if strings.HasSuffix(r.URL.Path, "/"+slow) {
+			close(slowArrived)
+			<-release
+			return false
+		}
+		others.Done()
+		others.Wait()
+		return false
+	}
+	c := batchedClient(t, fs)
+	c.batch.gather = 100 * time.Millisecond
+	slowDone := make(chan error)
+	go func() { slowDone <- c.DeleteInOrg(context.Background(), slow, testOrgID) }()
+	<-slowArrived
+	if err := deleteAll(c, testOrgID, all[1:3]); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-slowDone; err != nil {
+		t.Fatal(err)
+	}
+	if d, l, g := countBy(fs, http.MethodDelete, false), countBy(fs, http.MethodGet, true), countBy(fs, http.MethodGet, false); d != 3 || l != 1 || g != 1 {
+		t.Fatalf("cost %d DELETEs, %d lists, %d GETs; want 3, 1 (the two together), 1 (the slow one)", d, l, g)
+	}
+}
+
+// A DELETE that fails is reported; the deletions gathered with it are still
+// confirmed by their listing, whichever answer comes last.
+func TestDeleteTogetherOneFails(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, APIScripts)
+	fs.addN("s", 3)
+	all := ids(fs.snapshot())
+	holdDeletes(fs, 3, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodDelete && strings.HasSuffix(r.URL.Path, "/"+all[0]) {
+			writeAPIError(w, http.StatusUnauthorized, "unauthorized", "unauthorized access")
+			return true
+		}
+		return false
+	})
+	c := batchedClient(t, fs)
+	c.batch.gather = time.Minute
+	err := deleteAll(c, testOrgID, all)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("deleteAll = %v, want the 401 of the failed DELETE", err)
+	}
+	if d, l, g := countBy(fs, http.MethodDelete, false), countBy(fs, http.MethodGet, true), countBy(fs, http.MethodGet, false); d != 3 || l != 1 || g != 0 {
+		t.Fatalf("cost %d DELETEs, %d lists, %d GETs; want 3, 1, 0", d, l, g)
+	}
+	if n := len(fs.snapshot()); n != 1 {
+		t.Fatalf("%d scripts left, want the one whose DELETE failed", n)
 	}
 }

@@ -397,29 +397,56 @@ func (c *Client) Update(ctx context.Context, id string, in ScriptUpdate) (*Scrip
 	return &s, nil
 }
 
-// Delete removes a script and confirms it is gone: the API answers 204 even
-// for ids it does not know, so only a following 404 proves the deletion. A
-// script that was already gone is not an error.
+// Delete removes a script of the token's organization; see DeleteInOrg.
 func (c *Client) Delete(ctx context.Context, id string) error {
+	return c.DeleteInOrg(ctx, id, "")
+}
+
+// DeleteInOrg removes a script of organization orgID ("" for the token's)
+// and confirms it is gone: the API answers 204 even for ids it does not
+// know, and may only queue the deletion, so only the script's absence
+// afterwards proves it. Deletions of one organization that finish together
+// share one listing, where a script that is not listed is gone (see
+// confirmTogether); a lone deletion, or a script still listed, is confirmed
+// by a 404 from its own reads. A script that was already gone is not an
+// error.
+func (c *Client) DeleteInOrg(ctx context.Context, id, orgID string) error {
 	if err := checkID("delete script", id); err != nil {
 		return err
 	}
-	g, err := c.generation(ctx, "")
+	g, err := c.generation(ctx, orgID)
 	if err != nil {
 		return err
 	}
 	op := "delete script " + id
+	key, together := c.beginDelete(g, orgID)
 	err = c.do(ctx, &request{op: op, method: http.MethodDelete, path: g.item(id)}, nil)
 	c.dropListings()
-	if err != nil && !IsNotFound(err) {
+	answered := err == nil || IsNotFound(err)
+	if together {
+		gone, cerr := c.confirmTogether(ctx, g, key, id, answered)
+		switch {
+		case !answered:
+		case cerr != nil:
+			return fmt.Errorf("%s: confirming the deletion: %w", op, cerr)
+		case gone:
+			return nil
+		}
+	}
+	if !answered {
 		return err
 	}
-	// The contract says a deleted script is "queued" for deletion, so a
-	// script still present right after the DELETE is looked at again a few
-	// times, with short waits, before that is called a failure.
+	return c.confirmByReads(ctx, g, op, id)
+}
+
+// confirmByReads reads a deleted script until the server answers 404. The
+// contract says a deleted script is "queued" for deletion, so a script still
+// present right after the DELETE is looked at again a few times, with short
+// waits, before that is called a failure.
+func (c *Client) confirmByReads(ctx context.Context, g generation, op, id string) error {
 	wait := c.retryWaitMin / 2
 	for attempt := 1; ; attempt++ {
-		_, err = c.get(ctx, g, id)
+		_, err := c.get(ctx, g, id)
 		switch {
 		case IsNotFound(err):
 			return nil

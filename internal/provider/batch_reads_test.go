@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -360,6 +361,92 @@ func TestAccBatchReads_organizationByName(t *testing.T) {
 					"GET /api/v2/scripts":      1,
 					"GET /api/v2/scripts/{id}": 1,
 				}),
+			},
+		},
+	})
+}
+
+// Destroying 30 scripts costs 30 DELETEs and, as Terraform deletes ten at a
+// time and the ten finish together, one listing per ten to confirm them,
+// instead of a read each. (Every request takes 50 ms here, as over a
+// network, so that each ten are under way together.)
+func TestAccBatchDeletes_destroyMany(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	s.requireEmulator(t)
+	config := s.providerBlock(s.pinnedAPI()) + manyScripts(30)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					s.SetFaults(emulator.Faults{Latency: 50 * time.Millisecond})
+					s.ResetStats()
+				},
+				Config:  config,
+				Destroy: true,
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if n := s.ScriptCount(s.OrgID); n != 0 {
+				return fmt.Errorf("%d scripts left after destroy", n)
+			}
+			// The plan's refresh: one GET and one page. The deletions: 30
+			// DELETEs and three pages.
+			return s.expectRequests(map[string]int{
+				"DELETE /api/v2/scripts/{id}": 30,
+				"GET /api/v2/scripts/{id}":    1,
+				"GET /api/v2/scripts":         1 + 3,
+			})()
+		},
+	})
+}
+
+// A replacement that keeps the name succeeds while InfluxDB still holds the
+// old scripts queued for deletion: the shared listing still shows them, so
+// each deletion is confirmed by its own reads before the new script is made.
+func TestAccBatchDeletes_replaceWhileQueued(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	s.requireEmulator(t)
+	lang, text := "sql", "SELECT 1"
+	if functionsOnly() {
+		lang, text = "python", "print(1)"
+	}
+	config := func(language, script string) string {
+		return s.providerBlock(s.pinnedAPI()) + fmt.Sprintf(`
+resource "influxdb_invocable_script" "many" {
+  count    = 5
+  name     = "script-${count.index}"
+  language = %q
+  script   = %q
+}
+`, language, script)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{Config: config("flux", "from(bucket: params.bucket) |> range(start: -1h)")},
+			{
+				PreConfig: func() {
+					s.SetFaults(emulator.Faults{DeleteDelay: time.Second})
+					s.ResetStats()
+				},
+				Config: config(lang, text),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("influxdb_invocable_script.many[0]", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("influxdb_invocable_script.many[4]", tfjsonpath.New("language"), knownvalue.StringExact(lang)),
+					s.expectScriptCount(s.OrgID, 5),
+					s.expectNoDuplicates(),
+					serverCheck(func() error {
+						// Every old script was still there after its DELETE.
+						if n := s.requests("GET /api/v2/scripts/{id}"); n < 5+1 {
+							return fmt.Errorf("only %d reads of single scripts: the deletions were not queued, and the test proves nothing (%v)", n, s.Stats())
+						}
+						return nil
+					}),
+				},
 			},
 		},
 	})

@@ -146,7 +146,7 @@ func (p *influxProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			},
 			"batch_reads": schema.BoolAttribute{
 				Optional:            true,
-				MarkdownDescription: "Read many scripts of an organization from its list pages (500 scripts a request) instead of one request per script, when a refresh reads several at once. Defaults to `true`. A script missing from the pages is still read on its own, and a single script always is. Set `false` for a server whose list answers leave scripts out." + envNote("batch_reads"),
+				MarkdownDescription: "Read many scripts of an organization from its list pages (500 scripts a request) instead of one request per script, when a refresh reads several at once, and confirm deletions that finish together with one listing. Defaults to `true`. A script missing from the pages is still read on its own, and a single script always is. Set `false` for a server whose list answers leave scripts out." + envNote("batch_reads"),
 			},
 		},
 	}

@@ -475,7 +475,9 @@ func (r *invocableScriptResource) Delete(ctx context.Context, req resource.Delet
 	}
 
 	id := state.ID.ValueString()
-	if err := client.Delete(ctx, id); err != nil {
+	// Deletions that finish together are confirmed by one listing of the
+	// organization; the call returns only once the script is gone.
+	if err := client.DeleteInOrg(ctx, id, state.OrgID.ValueString()); err != nil {
 		r.data.addClientError(&resp.Diagnostics, "Unable To Delete Script", fmt.Sprintf("The script %s may still exist in InfluxDB; it stays in the state.", id), err)
 	}
 }
