@@ -368,7 +368,7 @@ func TestAccBatchReads_organizationByName(t *testing.T) {
 
 // Destroying 30 scripts costs 30 DELETEs and, as Terraform deletes ten at a
 // time and the ten finish together, one listing per ten to confirm them,
-// instead of a read each. (Every request takes 50 ms here, as over a
+// instead of a read each. (Every request takes 150 ms here, as over a
 // network, so that each ten are under way together.)
 func TestAccBatchDeletes_destroyMany(t *testing.T) {
 	s := newTestServer(t, emulator.Options{})
@@ -380,7 +380,7 @@ func TestAccBatchDeletes_destroyMany(t *testing.T) {
 			{Config: config},
 			{
 				PreConfig: func() {
-					s.SetFaults(emulator.Faults{Latency: 50 * time.Millisecond})
+					s.SetFaults(emulator.Faults{Latency: 150 * time.Millisecond})
 					s.ResetStats()
 				},
 				Config:  config,
