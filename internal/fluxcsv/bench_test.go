@@ -98,7 +98,7 @@ func BenchmarkCollect(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(res.Rows) == 0 {
+		if res.NumRows == 0 {
 			b.Fatal("no rows")
 		}
 		n++

@@ -182,7 +182,7 @@ func runInvocation(ctx context.Context, data *providerData, m *invocationModel, 
 	}
 	defer func() { _ = res.Body.Close() }()
 
-	raw, columns, rows, warning, err := readInvocationResult(res.Body, res.ContentType, maxBytes)
+	result, warning, err := readInvocationResult(res.Body, res.ContentType, maxBytes)
 	var tooLarge *fluxcsv.TooLargeError
 	switch {
 	case errors.As(err, &tooLarge):
@@ -196,44 +196,60 @@ func runInvocation(ctx context.Context, data *providerData, m *invocationModel, 
 	case warning != "":
 		diags.AddWarning("Script Result Not Parsed", warning)
 	}
-	tflogDebug(ctx, data, "script invoked", map[string]any{"script_id": id, "result_bytes": len(raw), "rows": len(rows)})
+	tflogDebug(ctx, data, "script invoked", map[string]any{"script_id": id, "result_bytes": len(result.Raw), "rows": result.NumRows})
 
-	m.Result = types.StringValue(raw)
+	rows, err := rowsValue(result)
+	if err != nil {
+		// Collect parsed the same body with the same rules: not expected.
+		diags.AddError("Unable To Read Script Result", fmt.Sprintf("Script %s was invoked, but the rows of its result could not be read.\n\n%s", id, err))
+		return
+	}
+	m.Result = types.StringValue(result.Raw)
 	m.ContentType = types.StringValue(res.ContentType)
-	m.Columns = stringListValue(columns)
-	m.Rows = rowsValue(rows)
+	m.Columns = stringListValue(result.Columns)
+	m.Rows = rows
 }
 
-// rowsValue is the rows attribute. It is built directly from attr values:
-// a result may have a million rows, and types.ListValueFrom's reflection
-// costs many times more (make bench measures both).
-func rowsValue(rows []map[string]string) types.List {
-	elems := make([]attr.Value, len(rows))
-	for i, row := range rows {
-		elems[i] = stringMapValue(row)
+// rowsValue is the rows attribute. The rows are read from the body only
+// now, one at a time, straight into attr values: fluxcsv keeps no rows, so
+// the result costs the body plus these values, and types.ListValueFrom's
+// reflection would cost many times more (make bench, figure 3).
+func rowsValue(res *fluxcsv.Result) (types.List, error) {
+	elems := make([]attr.Value, 0, res.NumRows)
+	err := res.EachRow(func(columns, values []string) {
+		row := make(map[string]attr.Value, len(columns))
+		for i, c := range columns {
+			row[c] = types.StringValue(values[i]) // a repeated column name keeps its later value
+		}
+		elems = append(elems, types.MapValueMust(types.StringType, row))
+	})
+	if err != nil {
+		return types.ListNull(invocationRowType), err
 	}
-	return types.ListValueMust(invocationRowType, elems)
+	return types.ListValueMust(invocationRowType, elems), nil
 }
 
 // readInvocationResult reads at most maxBytes of body. A CSV body is parsed
 // into columns and rows; any other body (the functions generation answers
 // JSON) is kept raw with no columns or rows. A CSV body that does not parse
 // is kept raw too, with a warning.
-func readInvocationResult(body io.Reader, contentType string, maxBytes int64) (raw string, columns []string, rows []map[string]string, warning string, err error) {
-	columns, rows = []string{}, []map[string]string{}
+func readInvocationResult(body io.Reader, contentType string, maxBytes int64) (*fluxcsv.Result, string, error) {
 	if !fluxcsv.LooksLikeCSV(contentType) {
-		raw, err = fluxcsv.ReadLimited(body, maxBytes)
-		return raw, columns, rows, "", err
+		raw, err := fluxcsv.ReadLimited(body, maxBytes)
+		if err != nil {
+			return nil, "", err
+		}
+		return &fluxcsv.Result{Raw: raw, Columns: []string{}}, "", nil
 	}
 	res, err := fluxcsv.Collect(body, maxBytes)
 	var pe *fluxcsv.ParseError
 	switch {
 	case errors.As(err, &pe) && res != nil:
-		return res.Raw, columns, rows, fmt.Sprintf("InfluxDB answered with Content-Type %q, but the body is not CSV that can be read, so columns and rows are empty; the body is in result as received.\n\n%s", contentType, err), nil
+		return &fluxcsv.Result{Raw: res.Raw, Columns: []string{}}, fmt.Sprintf("InfluxDB answered with Content-Type %q, but the body is not CSV that can be read, so columns and rows are empty; the body is in result as received.\n\n%s", contentType, err), nil
 	case err != nil:
-		return "", nil, nil, "", err
+		return nil, "", err
 	}
-	return res.Raw, res.Columns, res.Rows, "", nil
+	return res, "", nil
 }
 
 // reportInvokeError explains a failed invocation. For a 400 it asks the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math/big"
 	"regexp"
 	"strings"
@@ -169,8 +170,30 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 func TestReadInvocationResult(t *testing.T) {
+	// read returns what runInvocation makes of a body: raw, columns, and rows
+	// as plain maps.
+	read := func(t *testing.T, body io.Reader, ct string, limit int64) (string, []string, []map[string]string, string, error) {
+		t.Helper()
+		res, warn, err := readInvocationResult(body, ct, limit)
+		if err != nil {
+			return "", nil, nil, warn, err
+		}
+		list, err := rowsValue(res)
+		if err != nil {
+			t.Fatalf("rowsValue: %v", err)
+		}
+		rows := []map[string]string{}
+		for _, e := range list.Elements() {
+			row := map[string]string{}
+			for k, v := range e.(types.Map).Elements() {
+				row[k] = v.(types.String).ValueString()
+			}
+			rows = append(rows, row)
+		}
+		return res.Raw, res.Columns, rows, warn, nil
+	}
 	t.Run("csv", func(t *testing.T) {
-		raw, cols, rows, warn, err := readInvocationResult(strings.NewReader(",result,table,v\r\n,_result,0,1\r\n"), "text/csv; charset=utf-8", 100)
+		raw, cols, rows, warn, err := read(t, strings.NewReader(",result,table,v\r\n,_result,0,1\r\n"), "text/csv; charset=utf-8", 100)
 		if err != nil || warn != "" {
 			t.Fatalf("err %v, warning %q", err, warn)
 		}
@@ -179,19 +202,21 @@ func TestReadInvocationResult(t *testing.T) {
 		}
 	})
 	t.Run("json is kept raw", func(t *testing.T) {
-		raw, cols, rows, warn, err := readInvocationResult(strings.NewReader(`{"a":1}`), "application/json", 100)
-		if err != nil || warn != "" || raw != `{"a":1}` || cols == nil || rows == nil || len(cols)+len(rows) != 0 {
+		// A JSON body that would also read as CSV: only its Content-Type
+		// decides.
+		raw, cols, rows, warn, err := read(t, strings.NewReader("a,b\n1,2\n"), "application/json", 100)
+		if err != nil || warn != "" || raw != "a,b\n1,2\n" || cols == nil || len(cols)+len(rows) != 0 {
 			t.Errorf("got %q %#v %#v %q %v", raw, cols, rows, warn, err)
 		}
 	})
 	t.Run("empty csv", func(t *testing.T) {
-		raw, cols, rows, warn, err := readInvocationResult(strings.NewReader(""), "text/csv", 100)
-		if err != nil || warn != "" || raw != "" || cols == nil || rows == nil || len(cols)+len(rows) != 0 {
+		raw, cols, rows, warn, err := read(t, strings.NewReader(""), "text/csv", 100)
+		if err != nil || warn != "" || raw != "" || cols == nil || len(cols)+len(rows) != 0 {
 			t.Errorf("got %q %#v %#v %q %v", raw, cols, rows, warn, err)
 		}
 	})
 	t.Run("broken csv warns and keeps the body", func(t *testing.T) {
-		raw, cols, rows, warn, err := readInvocationResult(strings.NewReader(",a\n,1,2\n"), "text/csv", 100)
+		raw, cols, rows, warn, err := read(t, strings.NewReader(",a\n,1,2\n"), "text/csv", 100)
 		if err != nil || raw != ",a\n,1,2\n" || len(cols)+len(rows) != 0 || !strings.Contains(warn, "not CSV that can be read") {
 			t.Errorf("got %q %v %v %q %v", raw, cols, rows, warn, err)
 		}
@@ -199,7 +224,7 @@ func TestReadInvocationResult(t *testing.T) {
 	for _, ct := range []string{"text/csv", "application/json"} {
 		t.Run("too large "+ct, func(t *testing.T) {
 			body := &countingReader{r: strings.NewReader(strings.Repeat("x", 1<<20))}
-			_, _, _, _, err := readInvocationResult(body, ct, 1000)
+			_, _, err := readInvocationResult(body, ct, 1000)
 			var tl *fluxcsv.TooLargeError
 			if !errors.As(err, &tl) || tl.Limit != 1000 {
 				t.Fatalf("got %v, want a TooLargeError for 1000", err)
@@ -210,7 +235,7 @@ func TestReadInvocationResult(t *testing.T) {
 			}
 		})
 		t.Run("exactly the limit "+ct, func(t *testing.T) {
-			raw, _, _, _, err := readInvocationResult(strings.NewReader(strings.Repeat("x", 1000)), ct, 1000)
+			raw, _, _, _, err := read(t, strings.NewReader(strings.Repeat("x", 1000)), ct, 1000)
 			if err != nil || len(raw) != 1000 {
 				t.Errorf("got %d bytes, %v", len(raw), err)
 			}

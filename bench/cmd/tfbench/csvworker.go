@@ -216,7 +216,7 @@ func csvWork(mode, file string, rows int, limit int64) (workerResult, error) {
 		case err != nil:
 			return res, err
 		default:
-			res.Rows = len(r.Rows)
+			res.Rows = r.NumRows
 		}
 		res.PeakHeap = h.finish()
 		res.Bytes = stream.read
