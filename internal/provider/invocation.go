@@ -14,9 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	eschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -29,8 +27,10 @@ import (
 )
 
 // This file holds what the invocation data source and the invocation
-// ephemeral resource share: one schema description, one model, and one run
-// function, so the two cannot drift apart.
+// ephemeral resource share: the descriptions and validators of their
+// attributes, one model, and one run function. Each writes its schema out in
+// its own file (the two schema packages have different types), and
+// TestInvocationSchemasAgree keeps the two alike.
 
 // defaultMaxResultBytes bounds how much of a result is read when the
 // configuration does not say: 10 MiB.
@@ -52,104 +52,36 @@ type invocationModel struct {
 
 var invocationRowType = types.MapType{ElemType: types.StringType}
 
-// invocationAttr describes one attribute independently of the schema kind.
-type invocationAttr struct {
-	kind               string // "string", "int64", "dynamic", "list(string)", "list(map(string))"
-	required, optional bool
-	description        string
-	stringValidators   []validator.String
-	int64Validators    []validator.Int64
-	dynamicValidators  []validator.Dynamic
+// invocationDoc is the description of each invocation attribute, written
+// once for both schemas.
+var invocationDoc = struct {
+	ScriptID, Params, MaxResultBytes, Result, ContentType, Columns, Rows string
+}{
+	ScriptID: "ID of the script to invoke.",
+	Params: "Parameters for the script, which reads them as `params.<name>`: an object such as `{ bucket = \"telegraf\", limit = 5 }`. " +
+		"Values keep their types on the way to InfluxDB: `limit = 5` arrives as the JSON number 5 and `bucket = \"x\"` as a string; lists become arrays, nested objects and maps become objects, `null` stays null. " +
+		"A value that is not an object (or map) is refused at plan time. When InfluxDB refuses the invocation because a parameter is missing, the error names it.",
+	MaxResultBytes: fmt.Sprintf("Largest result, in bytes, that is read: from 1 to `%d` (1 GiB), default `%d` (10 MiB). Reading stops as soon as the result grows past it, and the read fails: a result is never silently truncated. Raise it, or make the script return less.", maxMaxResultBytes, defaultMaxResultBytes),
+	Result:         "The response body exactly as InfluxDB sent it: CSV from the `/api/v2/scripts` generation, usually JSON from the older `/api/v2/functions` generation.",
+	ContentType:    "The `Content-Type` of the response, e.g. `text/csv; charset=utf-8`.",
+	Columns:        "Column names of a CSV result, each once, in the order first seen across all tables (Flux's leading annotation column is left out). Empty when the result is empty or not CSV.",
+	Rows:           "One map per CSV data row, column name → value; every value is a string, as in the CSV. Plain and annotated Flux CSV are understood, with several tables; rows of different tables may have different keys. Empty when the result is empty or not CSV (then read `result`).",
 }
 
-// invocationAttrs is the single description of the invocation schema.
-func invocationAttrs() map[string]invocationAttr {
-	return map[string]invocationAttr{
-		"script_id": {
-			kind: "string", required: true,
-			description:      "ID of the script to invoke.",
-			stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)},
-		},
-		"params": {
-			kind: "dynamic", optional: true,
-			description: "Parameters for the script, which reads them as `params.<name>`: an object such as `{ bucket = \"telegraf\", limit = 5 }`. " +
-				"Values keep their types on the way to InfluxDB: `limit = 5` arrives as the JSON number 5 and `bucket = \"x\"` as a string; lists become arrays, nested objects and maps become objects, `null` stays null. " +
-				"A value that is not an object (or map) is refused at plan time. When InfluxDB refuses the invocation because a parameter is missing, the error names it.",
-			dynamicValidators: []validator.Dynamic{paramsObjectValidator{}},
-		},
-		"max_result_bytes": {
-			kind: "int64", optional: true,
-			description: fmt.Sprintf("Largest result, in bytes, that is read: from 1 to `%d` (1 GiB), default `%d` (10 MiB). Reading stops as soon as the result grows past it, and the read fails: a result is never silently truncated. Raise it, or make the script return less.", maxMaxResultBytes, defaultMaxResultBytes),
-			// The result lands in the plan and state: beyond 1 GiB no
-			// Terraform run would survive it anyway.
-			int64Validators: []validator.Int64{int64validator.Between(1, maxMaxResultBytes)},
-		},
-		"result": {
-			kind:        "string",
-			description: "The response body exactly as InfluxDB sent it: CSV from the `/api/v2/scripts` generation, usually JSON from the older `/api/v2/functions` generation.",
-		},
-		"content_type": {
-			kind:        "string",
-			description: "The `Content-Type` of the response, e.g. `text/csv; charset=utf-8`.",
-		},
-		"columns": {
-			kind:        "list(string)",
-			description: "Column names of a CSV result, each once, in the order first seen across all tables (Flux's leading annotation column is left out). Empty when the result is empty or not CSV.",
-		},
-		"rows": {
-			kind:        "list(map(string))",
-			description: "One map per CSV data row, column name → value; every value is a string, as in the CSV. Plain and annotated Flux CSV are understood, with several tables; rows of different tables may have different keys. Empty when the result is empty or not CSV (then read `result`).",
-		},
-	}
+// The validators of the invocation arguments, for both schemas.
+
+func scriptIDValidators() []validator.String {
+	return []validator.String{stringvalidator.LengthAtLeast(1)}
 }
 
-// invocationDataSourceAttributes maps invocationAttrs to data source attributes.
-func invocationDataSourceAttributes() map[string]dschema.Attribute {
-	out := map[string]dschema.Attribute{}
-	for name, a := range invocationAttrs() {
-		// Optional inputs without a value are filled in by the provider, so
-		// they are also computed; outputs are computed only.
-		computed := !a.required
-		switch a.kind {
-		case "string":
-			out[name] = dschema.StringAttribute{Required: a.required, Optional: a.optional, Computed: computed, MarkdownDescription: a.description, Validators: a.stringValidators}
-		case "int64":
-			out[name] = dschema.Int64Attribute{Required: a.required, Optional: a.optional, Computed: computed, MarkdownDescription: a.description, Validators: a.int64Validators}
-		case "dynamic":
-			// The given params are echoed, never computed.
-			out[name] = dschema.DynamicAttribute{Required: a.required, Optional: a.optional, MarkdownDescription: a.description, Validators: a.dynamicValidators}
-		case "list(string)":
-			out[name] = dschema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: a.description}
-		case "list(map(string))":
-			out[name] = dschema.ListAttribute{Computed: true, ElementType: invocationRowType, MarkdownDescription: a.description}
-		default:
-			panic("invocation schema: unknown kind " + a.kind)
-		}
-	}
-	return out
+func paramsValidators() []validator.Dynamic {
+	return []validator.Dynamic{paramsObjectValidator{}}
 }
 
-// invocationEphemeralAttributes maps invocationAttrs to ephemeral resource attributes.
-func invocationEphemeralAttributes() map[string]eschema.Attribute {
-	out := map[string]eschema.Attribute{}
-	for name, a := range invocationAttrs() {
-		computed := !a.required
-		switch a.kind {
-		case "string":
-			out[name] = eschema.StringAttribute{Required: a.required, Optional: a.optional, Computed: computed, MarkdownDescription: a.description, Validators: a.stringValidators}
-		case "int64":
-			out[name] = eschema.Int64Attribute{Required: a.required, Optional: a.optional, Computed: computed, MarkdownDescription: a.description, Validators: a.int64Validators}
-		case "dynamic":
-			out[name] = eschema.DynamicAttribute{Required: a.required, Optional: a.optional, MarkdownDescription: a.description, Validators: a.dynamicValidators}
-		case "list(string)":
-			out[name] = eschema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: a.description}
-		case "list(map(string))":
-			out[name] = eschema.ListAttribute{Computed: true, ElementType: invocationRowType, MarkdownDescription: a.description}
-		default:
-			panic("invocation schema: unknown kind " + a.kind)
-		}
-	}
-	return out
+func maxResultBytesValidators() []validator.Int64 {
+	// The result lands in the plan and state: beyond 1 GiB no Terraform run
+	// would survive it anyway.
+	return []validator.Int64{int64validator.Between(1, maxMaxResultBytes)}
 }
 
 // runInvocation invokes the script m names and fills m's outputs. Neither

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -258,10 +261,12 @@ func TestQuoteList(t *testing.T) {
 	}
 }
 
-// The data source and the ephemeral resource are built from one
-// description: same attributes, same documentation, and every attribute
-// documented.
-func TestInvocationSchemas(t *testing.T) {
+// TestInvocationSchemasAgree: the data source and the ephemeral resource
+// write their schemas out each in its own file; they must have the same
+// attributes with the same types, the same required, optional, computed and
+// sensitive flags, the same documentation (every attribute documented) and
+// validators that say the same.
+func TestInvocationSchemasAgree(t *testing.T) {
 	ctx := context.Background()
 	var dsResp datasource.SchemaResponse
 	NewInvocationDataSource().Schema(ctx, datasource.SchemaRequest{}, &dsResp)
@@ -288,12 +293,21 @@ func TestInvocationSchemas(t *testing.T) {
 		if a.GetMarkdownDescription() == "" || a.GetMarkdownDescription() != e.GetMarkdownDescription() {
 			t.Errorf("%s: descriptions %q and %q", name, a.GetMarkdownDescription(), e.GetMarkdownDescription())
 		}
-		if a.IsRequired() != e.IsRequired() || a.IsOptional() != e.IsOptional() || a.IsComputed() != e.IsComputed() {
-			t.Errorf("%s: required/optional/computed differ", name)
+		if a.GetDescription() != e.GetDescription() {
+			t.Errorf("%s: plain descriptions %q and %q", name, a.GetDescription(), e.GetDescription())
+		}
+		if a.IsRequired() != e.IsRequired() || a.IsOptional() != e.IsOptional() || a.IsComputed() != e.IsComputed() || a.IsSensitive() != e.IsSensitive() {
+			t.Errorf("%s: required/optional/computed/sensitive differ", name)
 		}
 		if !a.GetType().Equal(e.GetType()) {
 			t.Errorf("%s: types %s and %s", name, a.GetType(), e.GetType())
 		}
+		if dv, ev := validatorDescriptions(ctx, a), validatorDescriptions(ctx, e); !slices.Equal(dv, ev) {
+			t.Errorf("%s: validators %q and %q", name, dv, ev)
+		}
+	}
+	if got := validatorDescriptions(ctx, dsResp.Schema.Attributes["max_result_bytes"]); len(got) != 1 {
+		t.Errorf("max_result_bytes validators %q; the comparison above would not see them", got)
 	}
 	for _, want := range []string{"runs on every plan and refresh", "read-only (query) scripts", "ephemeral resource"} {
 		if !strings.Contains(dsResp.Schema.MarkdownDescription, want) {
@@ -305,6 +319,25 @@ func TestInvocationSchemas(t *testing.T) {
 			t.Errorf("ephemeral description lacks %q", want)
 		}
 	}
+}
+
+// validatorDescriptions lists what the validators of a schema attribute say;
+// the schema packages declare a Validators field of a different type on
+// each attribute kind, so it is read by reflection.
+func validatorDescriptions(ctx context.Context, a any) []string {
+	f := reflect.ValueOf(a).FieldByName("Validators")
+	if !f.IsValid() {
+		return nil
+	}
+	var out []string
+	for i := range f.Len() {
+		d, ok := f.Index(i).Interface().(interface{ Description(context.Context) string })
+		if !ok {
+			return append(out, fmt.Sprintf("validator %T without a description", f.Index(i).Interface()))
+		}
+		out = append(out, d.Description(ctx))
+	}
+	return out
 }
 
 // errorRe matches phrases in order in a CLI error, whatever the CLI's line
