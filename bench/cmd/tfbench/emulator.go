@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -144,36 +145,25 @@ func (e *emulator) stats(ctx context.Context) (map[string]int, error) {
 
 // seed creates n scripts named seed-00000 … through the API, 8 at a time.
 func (e *emulator) seed(ctx context.Context, n int) error {
-	jobs := make(chan int)
-	errs := make(chan error, 8)
 	var wg sync.WaitGroup
-	for range 8 {
+	var mu sync.Mutex
+	var first error
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		sem <- struct{}{}
 		wg.Go(func() {
-			for i := range jobs {
-				body := map[string]string{"name": fmt.Sprintf("seed-%05d", i), "description": "seeded", "script": `from(bucket: "b") |> range(start: -1m)`, "language": "flux"}
-				if err := e.do(ctx, http.MethodPost, "/api/v2/scripts", body, nil); err != nil {
-					errs <- err
-					return
-				}
+			defer func() { <-sem }()
+			body := map[string]string{"name": fmt.Sprintf("seed-%05d", i), "description": "seeded", "script": `from(bucket: "b") |> range(start: -1m)`, "language": "flux"}
+			if err := e.do(ctx, http.MethodPost, "/api/v2/scripts", body, nil); err != nil {
+				mu.Lock()
+				first = cmp.Or(first, err)
+				mu.Unlock()
 			}
 		})
 	}
-	var err error
-feed:
-	for i := range n {
-		select {
-		case jobs <- i:
-		case err = <-errs:
-			break feed
-		}
-	}
-	close(jobs)
 	wg.Wait()
-	if err == nil && len(errs) > 0 {
-		err = <-errs
+	if first != nil {
+		return fmt.Errorf("seeding scripts: %w", first)
 	}
-	if err != nil {
-		return fmt.Errorf("seeding scripts: %w", err)
-	}
-	return ctx.Err()
+	return nil
 }

@@ -10,12 +10,11 @@
 // only when a measurement could not be taken, and then writes the document
 // to bench/work/BENCHMARKS.failed.md instead.
 //
-// Usage (from the repository root): go run ./bench/cmd/tfbench -h
+// Usage, from the repository's root: go run ./bench/cmd/tfbench -h
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -74,9 +73,9 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "tfbench: give at least one CLI, counts of at least 1, and no arguments (see -h)")
 		return 2
 	}
-	root, err := findRoot()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "tfbench:", err)
+	root, err := os.Getwd()
+	if data, rerr := os.ReadFile("go.mod"); err != nil || rerr != nil || !strings.HasPrefix(string(data), "module github.com/tf-influxdb/terraform-provider-influxdb\n") {
+		fmt.Fprintln(os.Stderr, "tfbench: run from the repository's root (make bench)")
 		return 2
 	}
 	opt.root = root
@@ -103,24 +102,6 @@ func run() int {
 		return 1
 	}
 	return 0
-}
-
-// findRoot walks up from the working directory to this module's go.mod.
-func findRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(string(data), "module github.com/tf-influxdb/terraform-provider-influxdb\n") {
-			return dir, nil
-		}
-		if filepath.Dir(dir) == dir {
-			return "", errors.New("run from inside the terraform-provider-influxdb repository")
-		}
-		dir = filepath.Dir(dir)
-	}
 }
 
 func (b *bench) logf(format string, args ...any) {

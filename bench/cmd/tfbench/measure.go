@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Provider sources of the harness's CLI configuration (dev_overrides).
@@ -188,12 +189,13 @@ func (b *bench) measureList(ctx context.Context) error {
 	if err := e.resetStats(ctx); err != nil {
 		return err
 	}
-	cli := b.opt.clis[0]
-	if _, err := b.runCLI(ctx, cli, dir, e.env(b.rc, "INFLUXDB_SCRIPTS_API=scripts"), fmt.Sprintf("count = %d", listedN), b.cliArgs("plan")...); err != nil {
+	k := key{Set: setList, CLI: b.opt.clis[0], N: listedN, Kind: kindOurs, Step: "plan"}
+	d, err := b.runCLI(ctx, k.CLI, dir, e.env(b.rc, "INFLUXDB_SCRIPTS_API=scripts"), fmt.Sprintf("count = %d", listedN), b.cliArgs("plan")...)
+	if err != nil {
 		return err
 	}
 	routes, err := e.stats(ctx)
-	b.res.List = listResult{CLI: cli, N: listedN, Requests: total(routes), Routes: routes}
+	b.res.Wall[k], b.res.Reqs[k], b.res.Routes[k] = []time.Duration{d}, []int{total(routes)}, routes
 	return err
 }
 
