@@ -166,6 +166,19 @@ func buildReport(res results, clis []string) report {
 	}
 	rep.Network = nw.String()
 
+	ip := table{head: []string{"what", "ours", "floor", "ours / floor", "target", "result"}}
+	for _, g := range inProcessRows {
+		o, okO := goMedian(res, g.ours, g.oursMetric)
+		f, okF := goMedian(res, g.floor, g.floorMetric)
+		r, rs := 0.0, "—"
+		if okO && okF && f != 0 {
+			r, rs = o/f, fmt.Sprintf("%.2f", o/f)
+		}
+		ip.add(g.what, g.format(o, okO), g.format(f, okF), rs, g.target, verdict(okO && okF, g.target, g.pass == nil || g.pass(o, f, r)))
+		miss(ip, "Figure 3, %s: ours %s, floor %s (target %s)", g.what, g.format(o, okO), g.format(f, okF), g.target)
+	}
+	rep.InProcess = ip.String()
+
 	rq := table{head: []string{"what", "CLI", "requests", "target", "result"}}
 	list := res.Reqs[key{Set: setList, CLI: clis[0], N: listedN, Kind: kindOurs, Step: "plan"}]
 	minList := listedN/500 + 1
@@ -179,19 +192,6 @@ func buildReport(res results, clis []string) report {
 		miss(rq, "Figure 4, refresh of %d scripts, %s: %s requests (target ≤ 3)", networkN, cli, count(reqs))
 	}
 	rep.Requests = rq.String()
-
-	ip := table{head: []string{"what", "ours", "floor", "ours / floor", "target", "result"}}
-	for _, g := range inProcessRows {
-		o, okO := goMedian(res, g.ours, g.oursMetric)
-		f, okF := goMedian(res, g.floor, g.floorMetric)
-		r, rs := 0.0, "—"
-		if okO && okF && f != 0 {
-			r, rs = o/f, fmt.Sprintf("%.2f", o/f)
-		}
-		ip.add(g.what, g.format(o, okO), g.format(f, okF), rs, g.target, verdict(okO && okF, g.target, g.pass == nil || g.pass(o, f, r)))
-		miss(ip, "Figure 3, %s: ours %s, floor %s (target %s)", g.what, g.format(o, okO), g.format(f, okF), g.target)
-	}
-	rep.InProcess = ip.String()
 	rep.Raw = rawSamples(res)
 	return rep
 }
