@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,20 +17,11 @@ import (
 func cleanEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !hasAnyPrefix(kv, "TF_", "INFLUXDB_", "INFLUX_", "CHECKPOINT_") {
+		if !slices.ContainsFunc([]string{"TF_", "INFLUXDB_", "INFLUX_", "CHECKPOINT_"}, func(p string) bool { return strings.HasPrefix(kv, p) }) {
 			env = append(env, kv)
 		}
 	}
 	return append(append(env, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1"), extra...)
-}
-
-func hasAnyPrefix(s string, prefixes ...string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // cliArgs: local state, no prompts, no colour, no lock, fixed parallelism.
