@@ -142,3 +142,14 @@ func TestReport(t *testing.T) {
 		t.Error("document has unfilled template fields")
 	}
 }
+
+func TestCleanEnv(t *testing.T) {
+	t.Setenv("TF_LOG", "trace")
+	t.Setenv("INFLUXDB_TOKEN", "secret")
+	t.Setenv("BENCH_KEPT", "1")
+	env := strings.Join(cleanEnv("INFLUXDB_URL=http://x"), "\n")
+	if strings.Contains(env, "TF_LOG") || strings.Contains(env, "secret") || !strings.Contains(env, "BENCH_KEPT=1") ||
+		!strings.Contains(env, "INFLUXDB_URL=http://x") || !strings.Contains(env, "CHECKPOINT_DISABLE=1") {
+		t.Errorf("environment:\n%s", env)
+	}
+}
