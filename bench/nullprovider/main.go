@@ -61,7 +61,9 @@ func (r nullScript) Schema(ctx context.Context, req resource.SchemaRequest, resp
 }
 
 func (r nullScript) IdentitySchema(ctx context.Context, req resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	r.real.(resource.ResourceWithIdentity).IdentitySchema(ctx, req, resp)
+	if ri, ok := r.real.(resource.ResourceWithIdentity); ok {
+		ri.IdentitySchema(ctx, req, resp)
+	}
 }
 
 var nextID atomic.Uint64
@@ -104,7 +106,7 @@ func setIdentity(ctx context.Context, state tfsdk.State, identity *tfsdk.Resourc
 	return nil
 }
 
-func (nullScript) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+func (r nullScript) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	err := fill(req.Plan, &resp.State, fmt.Sprintf("%016x", nextID.Add(1)))
 	if err == nil {
 		err = setIdentity(ctx, resp.State, resp.Identity)
@@ -114,13 +116,13 @@ func (nullScript) Create(ctx context.Context, req resource.CreateRequest, resp *
 	}
 }
 
-func (nullScript) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+func (r nullScript) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	if err := setIdentity(ctx, req.State, resp.Identity); err != nil {
 		resp.Diagnostics.AddError("benchnull", err.Error())
 	}
 }
 
-func (nullScript) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+func (r nullScript) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	err := fill(req.Plan, &resp.State, "")
 	if err == nil {
 		err = setIdentity(ctx, resp.State, resp.Identity)
@@ -130,7 +132,7 @@ func (nullScript) Update(ctx context.Context, req resource.UpdateRequest, resp *
 	}
 }
 
-func (nullScript) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+func (r nullScript) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
 
 func main() {
 	sdklogs.Quiet() // as the provider does, so that the two differ only in their resources

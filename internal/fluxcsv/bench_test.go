@@ -29,22 +29,22 @@ const (
 )
 
 // benchMB is the size of the streamed body: FLUXCSV_BENCH_MB, default 10.
-func benchMB() int64 {
+func benchMB() int {
 	if v, err := strconv.Atoi(os.Getenv("FLUXCSV_BENCH_MB")); err == nil && v > 0 {
-		return int64(v)
+		return v
 	}
 	return 10
 }
 
 // offHeapBody generates a plain Flux CSV body of at least size bytes (ending
 // on a row boundary) into anonymous memory outside the Go heap.
-func offHeapBody(b *testing.B, size int64) []byte {
-	buf, err := syscall.Mmap(-1, 0, int(size)+64<<10, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+func offHeapBody(b *testing.B, size int) []byte {
+	buf, err := syscall.Mmap(-1, 0, size+64<<10, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = syscall.Munmap(buf) })
-	n, err := io.ReadFull(newGenReader(size), buf)
+	n, err := io.ReadFull(newGenReader(int64(size)), buf)
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
 		b.Fatalf("generating the body: %d bytes, %v", n, err)
 	}
