@@ -90,8 +90,8 @@ step "terraform destroy"
 "$terraform" destroy -auto-approve -input=false -no-color -compact-warnings
 
 # The emulator must be empty again.
-left=$(emulator_scripts_left) || fail "scripts are left on the emulator after destroy: $left"
-echo "${left:-The emulator holds no scripts any more.}"
+left=$(emulator_leftovers) || fail "the emulator still holds something after destroy: $left"
+echo "${left:-The emulator holds no scripts and no tasks any more.}"
 
 step "Demo passed"
 echo "The same module runs against InfluxDB Cloud: set INFLUXDB_URL, INFLUXDB_TOKEN"

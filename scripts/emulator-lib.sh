@@ -65,21 +65,23 @@ stop_emulator() {
   emulator_pid=""
 }
 
-# emulator_scripts_left: prints the scripts the emulator still holds, as its
-# list endpoint answers, and fails if there are any. Needs curl; without it,
-# prints a note and succeeds.
-emulator_scripts_left() {
-  local left
+# emulator_leftovers: prints what the emulator still holds (scripts, tasks),
+# as its list endpoints answer, and fails if it holds anything. Needs curl;
+# without it, prints a note and succeeds.
+emulator_leftovers() {
+  local kind left
   if ! command -v curl >/dev/null 2>&1; then
     echo "(curl not found: not checking that the emulator is empty)"
     return 0
   fi
-  left=$(curl -fsS -H "Authorization: Token $INFLUXDB_TOKEN" "$emulator_url/api/v2/scripts") || {
-    echo "could not list the emulator's scripts"
-    return 1
-  }
-  if [[ $left != *'"scripts":[]'* ]]; then
-    echo "$left"
-    return 1
-  fi
+  for kind in scripts tasks; do
+    left=$(curl -fsS -H "Authorization: Token $INFLUXDB_TOKEN" "$emulator_url/api/v2/$kind") || {
+      echo "could not list the emulator's $kind"
+      return 1
+    }
+    if [[ $left != *"\"$kind\":[]"* ]]; then
+      echo "$kind: $left"
+      return 1
+    fi
+  done
 }

@@ -61,7 +61,7 @@ for cli in "${clis[@]}"; do
     (cd "$dir" && "$root/.tools/bin/$cli" test -no-color) ||
       fail "$cli test of $m failed (emulator log: $work/$cli-$name-emulator.log)"
     # `test` destroys what its runs created; the emulator must be empty.
-    left=$(emulator_scripts_left) || fail "$cli test of $m left scripts on the emulator: $left"
+    left=$(emulator_leftovers) || fail "$cli test of $m left something on the emulator: $left"
     [ -z "$left" ] || echo "$left"
     stop_emulator
   done

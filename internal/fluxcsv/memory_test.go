@@ -2,9 +2,7 @@ package fluxcsv
 
 import (
 	"runtime"
-	"runtime/metrics"
 	"testing"
-	"time"
 )
 
 // memLimit is the provider's default max_result_bytes, and nearLimit the size
@@ -44,94 +42,15 @@ func TestCollectKeepsOnlyTheBody(t *testing.T) {
 	retained := int64(live.HeapAlloc) - int64(before.HeapAlloc)
 	if retained > int64(len(res.Raw))+slack {
 		t.Errorf("the result holds %.1f MiB for a body of %.1f MiB; want at most the body plus %d MiB",
-			mib(retained), mib(int64(len(res.Raw))), slack>>20)
+			toMiB(retained), toMiB(int64(len(res.Raw))), slack>>20)
 	}
 	allocated := int64(after.TotalAlloc - before.TotalAlloc)
 	if allocated > memLimit+16<<20 {
 		t.Errorf("Collect allocated %.1f MiB for a body of %.1f MiB; want at most max_result_bytes + 16 MiB (%d MiB)",
-			mib(allocated), mib(int64(len(res.Raw))), (memLimit+16<<20)>>20)
+			toMiB(allocated), toMiB(int64(len(res.Raw))), (memLimit+16<<20)>>20)
 	}
-	t.Logf("body %.1f MiB, %d rows: retained %.1f MiB, allocated %.1f MiB", mib(int64(len(res.Raw))), res.NumRows, mib(retained), mib(allocated))
+	t.Logf("body %.1f MiB, %d rows: retained %.1f MiB, allocated %.1f MiB", toMiB(int64(len(res.Raw))), res.NumRows, toMiB(retained), toMiB(allocated))
 	runtime.KeepAlive(res)
 }
 
-// BenchmarkCollectNearLimit measures the peak heap of Collect for a body just
-// under the default max_result_bytes, and of a pass of EachRow over it that
-// keeps nothing (the provider keeps the values it builds, which cost what the
-// Terraform values cost). The peak is the highest sample of the heap's object
-// bytes (live and not yet swept, as runtime/metrics counts them) taken every
-// 0.2 ms, above the heap before the call; the target is max_result_bytes +
-// 16 MiB. Run it with -benchtime=5x or so: every iteration parses 10 MiB.
-func BenchmarkCollectNearLimit(b *testing.B) {
-	var peak, eachPeak, retained float64
-	n := 0
-	for b.Loop() {
-		s := startPeakSampler()
-		res, err := Collect(newGenReader(nearLimit), memLimit)
-		p := s.stop()
-		if err != nil {
-			b.Fatal(err)
-		}
-		runtime.GC()
-		r := float64(heapObjects()) - float64(s.base)
-
-		s = startPeakSampler()
-		rows := 0
-		if err := res.EachRow(func(_, _ []string) { rows++ }); err != nil || rows != res.NumRows {
-			b.Fatalf("EachRow: %d rows of %d, %v", rows, res.NumRows, err)
-		}
-		ep := s.stop()
-		runtime.KeepAlive(res)
-
-		peak, eachPeak, retained = max(peak, mib(p)), max(eachPeak, mib(ep)), max(retained, r/(1<<20))
-		n++
-	}
-	b.ReportMetric(peak, "peak-MiB")
-	b.ReportMetric(retained, "retained-MiB")
-	b.ReportMetric(eachPeak, "eachrow-peak-MiB")
-	b.ReportMetric(peak-memLimit>>20, "peak-over-limit-MiB")
-}
-
-func mib(n int64) float64 { return float64(n) / (1 << 20) }
-
-const heapObjectsMetric = "/memory/classes/heap/objects:bytes"
-
-func heapObjects() uint64 {
-	s := []metrics.Sample{{Name: heapObjectsMetric}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-// peakSampler records the highest heap object bytes seen between start and
-// stop, from a goroutine (runtime/metrics does not stop the world).
-type peakSampler struct {
-	base, peak uint64
-	done, quit chan struct{}
-}
-
-func startPeakSampler() *peakSampler {
-	runtime.GC()
-	s := &peakSampler{base: heapObjects(), done: make(chan struct{}), quit: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		tick := time.NewTicker(200 * time.Microsecond)
-		defer tick.Stop()
-		for {
-			s.peak = max(s.peak, heapObjects())
-			select {
-			case <-s.quit:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return s
-}
-
-// stop returns the peak above the base, in bytes.
-func (s *peakSampler) stop() int64 {
-	close(s.quit)
-	<-s.done
-	s.peak = max(s.peak, heapObjects())
-	return int64(s.peak) - int64(s.base)
-}
+func toMiB(n int64) float64 { return float64(n) / (1 << 20) }

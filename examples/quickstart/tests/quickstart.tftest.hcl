@@ -50,6 +50,10 @@ run "apply" {
     condition     = output.found_by_name.id == output.script_id && output.found_by_name.language == "flux"
     error_message = "finding the script by name did not return the created script"
   }
+  assert {
+    condition     = output.task.id != "" && output.task.every == "1h" && output.task.status == "active"
+    error_message = "the hourly task was not created active, every hour"
+  }
   # The emulator's answer: one row per parameter.
   assert {
     condition     = output.invocation_columns == tolist(["result", "table", "param", "value"])
