@@ -20,13 +20,12 @@ demo="$root/.demo"
 rm -rf "$demo"
 mkdir -p "$demo/bin" "$demo/work"
 
-emulator_pid=""
+# shellcheck source=scripts/emulator-lib.sh
+source "$root/scripts/emulator-lib.sh"
+
 cleanup() {
   local rc=$?
-  if [ -n "$emulator_pid" ] && kill -0 "$emulator_pid" 2>/dev/null; then
-    kill "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
+  stop_emulator
   if [ "$rc" -ne 0 ]; then
     echo >&2
     echo "demo: FAILED (exit $rc). Emulator log: $demo/emulator.log" >&2
@@ -37,27 +36,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# has_tool NAME: the CLI in .tools/bin has the version install-tools.sh pins.
-# (Its output is read whole: a pipe into `grep -q` can end the CLI with
-# SIGPIPE, which `pipefail` would turn into a false "missing".)
-has_tool() {
-  local var want out
-  var=$(echo "$1" | tr '[:lower:]' '[:upper:]')_VERSION
-  want=$(sed -n "s/^${var}=//p" scripts/install-tools.sh)
-  out=$("$root/.tools/bin/$1" version 2>/dev/null) || return 1
-  [[ $out =~ v${want//./\\.}([^0-9.]|$) ]]
-}
-
 # A CLI configuration that points Terraform at the provider built below,
 # so nothing is downloaded and no `terraform init` is needed.
-cat >"$demo/terraformrc" <<EOF
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/tf-influxdb/influxdb" = "$demo/bin"
-  }
-  direct {}
-}
-EOF
+write_dev_overrides "$demo/terraformrc" "$demo/bin"
 export TF_CLI_CONFIG_FILE="$demo/terraformrc"
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 unset TF_LOG TF_WORKSPACE TF_DATA_DIR
@@ -74,20 +55,8 @@ go build -trimpath -o "$demo/bin/influxdb-emulator" ./internal/cmd/influxdb-emul
 echo "built $demo/bin/terraform-provider-influxdb and $demo/bin/influxdb-emulator"
 
 step "Starting the emulator"
-# Port 0: the kernel picks a free port; the first line on stdout names it.
-"$demo/bin/influxdb-emulator" -addr 127.0.0.1:0 -data "$demo/emulator.json" \
-  >"$demo/emulator.out" 2>"$demo/emulator.log" &
-emulator_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  if line=$(head -n1 "$demo/emulator.out" 2>/dev/null) && [[ $line == "listening on "* ]]; then
-    url=${line#listening on }
-    break
-  fi
-  kill -0 "$emulator_pid" 2>/dev/null || { cat "$demo/emulator.log" >&2; fail "the emulator exited"; }
-  sleep 0.1
-done
-[ -n "$url" ] || fail "the emulator did not report its address within 10 seconds"
+start_emulator "$demo/bin/influxdb-emulator" "$demo/emulator" -data "$demo/emulator.json" || fail "could not start the emulator"
+url=$emulator_url
 echo "emulator listening on $url"
 
 # The quickstart reads its settings from the environment, exactly as it
@@ -120,12 +89,9 @@ esac
 step "terraform destroy"
 "$terraform" destroy -auto-approve -input=false -no-color -compact-warnings
 
-# The emulator must be empty again (curl is optional on a fresh machine).
-if command -v curl >/dev/null 2>&1; then
-  left=$(curl -fsS -H "Authorization: Token $INFLUXDB_TOKEN" "$url/api/v2/scripts") || fail "could not list the emulator's scripts"
-  [[ $left == *'"scripts":[]'* ]] || fail "scripts are left on the emulator after destroy: $left"
-  echo "The emulator holds no scripts any more."
-fi
+# The emulator must be empty again.
+left=$(emulator_leftovers) || fail "the emulator still holds something after destroy: $left"
+echo "${left:-The emulator holds no scripts and no tasks any more.}"
 
 step "Demo passed"
 echo "The same module runs against InfluxDB Cloud: set INFLUXDB_URL, INFLUXDB_TOKEN"

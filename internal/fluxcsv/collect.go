@@ -7,17 +7,47 @@ import (
 )
 
 // Result is a whole invocation result.
+//
+// It holds the body and what a first pass over it found, not the rows: a row
+// kept as a map, or even as a slice of strings, costs several times its size
+// in the body, so an accepted result would cost several times
+// max_result_bytes. EachRow reads the rows from Raw again, one at a time, for
+// the caller to turn into whatever it keeps.
 type Result struct {
 	// Raw is the body exactly as received.
 	Raw string
 	// Columns lists every column of every table, without repeats, in the
 	// order first seen.
 	Columns []string
-	// Rows has one map per data row, from column name to value. A row has
-	// keys only for the columns of its own table, so rows of different
-	// tables may have different keys. Should a header repeat a name, the
-	// later column's value wins.
-	Rows []map[string]string
+	// NumRows is the number of data rows in all tables.
+	NumRows int
+}
+
+// EachRow calls fn for the NumRows data rows of Raw, in order, with the
+// column names of the row's table and its values, one per column. A row has
+// values only for the columns of its own table, so rows of different tables
+// may have different columns, and a header may repeat a name. fn may keep
+// columns and the strings in values, but not the values slice itself, which
+// is reused. The strings are mostly substrings of Raw, so keeping them costs
+// no copy.
+//
+// EachRow reads Raw again by the rules Collect used, so for a Result from
+// Collect it meets no error. It reads nothing when NumRows is zero (a body
+// that was not parsed, say), and fails if Raw holds fewer rows than NumRows
+// or does not parse.
+func (r *Result) EachRow(fn func(columns, values []string)) error {
+	cr := newStringReader(r.Raw)
+	for n := 0; n < r.NumRows; n++ {
+		rec, err := cr.Next()
+		if err == io.EOF {
+			return fmt.Errorf("result CSV: %d rows, not the %d counted", n, r.NumRows)
+		}
+		if err != nil {
+			return err
+		}
+		fn(cr.Columns(), rec.Values)
+	}
+	return nil
 }
 
 // TooLargeError is returned by Collect when the body is larger than the
@@ -46,35 +76,35 @@ const (
 //
 // The body is read in full before it is parsed, so that Raw is complete even
 // when parsing fails: on a *ParseError, Collect returns a Result with Raw set
-// and no Columns or Rows, together with the error. On a read error or a
+// and no Columns or rows, together with the error. On a read error or a
 // TooLargeError the Result is nil.
+//
+// Parsing keeps no row (see Result) and takes values as substrings of the
+// body: the memory Collect holds is the body plus the column names, whatever
+// the shape of the rows, and it allocates about twice the body in all (the
+// chunks it reads into, and the body they are joined into).
 //
 // An empty body gives no columns and no rows, and no error.
 func Collect(r io.Reader, maxBytes int64) (*Result, error) {
 	if maxBytes < 0 {
 		maxBytes = 0
 	}
-	raw, err := ReadLimited(r, maxBytes)
+	chunks, total, err := readChunks(r, maxBytes)
 	if err != nil {
 		return nil, err
 	}
-
-	res := &Result{Raw: raw, Columns: []string{}, Rows: []map[string]string{}}
-	cr := NewReader(strings.NewReader(raw))
+	raw := join(chunks, total)
+	res := &Result{Raw: raw, Columns: []string{}}
+	cr := newStringReader(raw)
 	for {
-		rec, err := cr.Next()
+		_, err := cr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return &Result{Raw: raw}, err
 		}
-		cols := cr.Columns()
-		row := make(map[string]string, len(cols))
-		for i, c := range cols {
-			row[c] = rec.Values[i]
-		}
-		res.Rows = append(res.Rows, row)
+		res.NumRows++
 	}
 	res.Columns = append(res.Columns, cr.AllColumns()...)
 	return res, nil
@@ -91,10 +121,18 @@ func Collect(r io.Reader, maxBytes int64) (*Result, error) {
 // large would hold up to three times the limit; with chunks, it holds the
 // limit plus one chunk.
 func ReadLimited(r io.Reader, limit int64) (string, error) {
+	chunks, total, err := readChunks(r, limit)
+	if err != nil {
+		return "", err
+	}
+	return join(chunks, total), nil
+}
+
+// readChunks reads r to the end into chunks of total bytes, failing as
+// ReadLimited does.
+func readChunks(r io.Reader, limit int64) (chunks [][]byte, total int64, err error) {
 	// One byte past the limit is enough to know the body is too large.
 	lr := io.LimitReader(r, limit+1)
-	var chunks [][]byte
-	var total int64
 	size := firstChunk
 	for done := false; !done; {
 		buf := make([]byte, size)
@@ -110,7 +148,7 @@ func ReadLimited(r io.Reader, limit int64) (string, error) {
 				break
 			}
 			if err != nil {
-				return "", fmt.Errorf("reading result: %w", err)
+				return nil, 0, fmt.Errorf("reading result: %w", err)
 			}
 		}
 		if n > 0 {
@@ -118,17 +156,23 @@ func ReadLimited(r io.Reader, limit int64) (string, error) {
 			total += int64(n)
 		}
 		if total > limit {
-			return "", &TooLargeError{Limit: limit}
+			return nil, 0, &TooLargeError{Limit: limit}
 		}
 		size = min(2*size, maxChunk)
 	}
+	return chunks, total, nil
+}
+
+// join copies chunks into one string of total bytes, dropping each chunk
+// once copied.
+func join(chunks [][]byte, total int64) string {
 	var sb strings.Builder
 	sb.Grow(int(total))
 	for i, c := range chunks {
 		sb.Write(c)
 		chunks[i] = nil // collectable before the last chunk is copied
 	}
-	return sb.String(), nil
+	return sb.String()
 }
 
 // LooksLikeCSV reports whether a Content-Type header value names CSV:

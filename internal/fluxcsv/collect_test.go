@@ -68,6 +68,31 @@ func append2(b []byte, v int) []byte {
 	return append(b, byte('0'+v/10), byte('0'+v%10))
 }
 
+// rowMaps returns res's rows as EachRow gives them, one map per row from
+// column name to value (a repeated name keeps its later value), and checks
+// that EachRow gives NumRows rows without error.
+func rowMaps(t testing.TB, res *Result) []map[string]string {
+	t.Helper()
+	rows := []map[string]string{}
+	err := res.EachRow(func(columns, values []string) {
+		if len(columns) != len(values) {
+			t.Fatalf("row with %d columns and %d values", len(columns), len(values))
+		}
+		row := make(map[string]string, len(columns))
+		for i, c := range columns {
+			row[c] = values[i]
+		}
+		rows = append(rows, row)
+	})
+	if err != nil {
+		t.Fatalf("EachRow: %v", err)
+	}
+	if len(rows) != res.NumRows {
+		t.Fatalf("EachRow gave %d rows, NumRows is %d", len(rows), res.NumRows)
+	}
+	return rows
+}
+
 // countingReader counts the bytes read through it.
 type countingReader struct {
 	r io.Reader
@@ -88,10 +113,11 @@ func TestGenReaderShape(t *testing.T) {
 	if len(res.Raw) < 10_000 || len(res.Raw) > 10_200 {
 		t.Errorf("generated %d bytes, want about 10000", len(res.Raw))
 	}
-	if len(res.Columns) != 9 || len(res.Rows) < 80 {
-		t.Errorf("generated %d columns and %d rows", len(res.Columns), len(res.Rows))
+	rows := rowMaps(t, res)
+	if len(res.Columns) != 9 || len(rows) < 80 {
+		t.Errorf("generated %d columns and %d rows", len(res.Columns), len(rows))
 	}
-	if got := res.Rows[1]["_time"]; got != "2024-01-01T00:00:01.000000Z" {
+	if got := rows[1]["_time"]; got != "2024-01-01T00:00:01.000000Z" {
 		t.Errorf("row 1 _time = %q", got)
 	}
 }
@@ -148,7 +174,7 @@ func TestCollectLimitBoundary(t *testing.T) {
 			t.Errorf("limit %d: err = %v, want too large: %v", tt.limit, err, tt.tooLong)
 			continue
 		}
-		if !tt.tooLong && (res.Raw != body || len(res.Rows) != 1) {
+		if !tt.tooLong && (res.Raw != body || res.NumRows != 1) {
 			t.Errorf("limit %d: result %+v", tt.limit, res)
 		}
 	}
@@ -231,5 +257,25 @@ func TestCollectTruncatedBody(t *testing.T) {
 	defer func() { _ = resp.Body.Close() }()
 	if res, err := Collect(resp.Body, 1<<20); err == nil {
 		t.Errorf("Collect of a response cut short returned %q with no error", res.Raw)
+	}
+}
+
+// TestEachRowReadsNumRows: EachRow reads the rows Collect counted, and
+// nothing of a body that was not parsed (a JSON result kept raw, say).
+func TestEachRowReadsNumRows(t *testing.T) {
+	calls := 0
+	count := func(_, _ []string) { calls++ }
+	if err := (&Result{Raw: "a,b\n1,2\n"}).EachRow(count); err != nil || calls != 0 {
+		t.Errorf("NumRows 0: %d calls, %v; want none and no error", calls, err)
+	}
+	if err := (&Result{Raw: ",a\n,1\n", NumRows: 2}).EachRow(count); err == nil || calls != 1 {
+		t.Errorf("one row of two counted: %d calls, %v; want 1 and an error", calls, err)
+	}
+	res, err := Collect(strings.NewReader(",a,a\n,1,2\n\n,b\n,3\n"), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := rowMaps(t, res); len(rows) != 2 || rows[0]["a"] != "2" || rows[1]["b"] != "3" {
+		t.Errorf("rows %q; want a repeated name to keep its later value, and both tables", rows)
 	}
 }

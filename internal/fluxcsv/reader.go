@@ -52,12 +52,12 @@
 //     value it was meant to carry is unclear.
 //
 // Reader streams: it holds one record at a time, never the whole body.
-// Collect is for the provider's data source: it keeps the raw body as well,
-// up to a limit, and builds a map per row.
+// Collect is for the provider's data source: it keeps the raw body, up to a
+// limit, checks that it parses and lists its columns; Result.EachRow reads
+// the rows again from the body when they are needed.
 package fluxcsv
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -102,11 +102,8 @@ var ErrTooManyFields = errors.New("row has more fields than the header")
 
 // Reader reads data rows from a Flux CSV body. Create one with NewReader.
 type Reader struct {
-	br  *bufio.Reader
-	csv *csv.Reader
-
-	started bool // BOM check done
-	err     error
+	src source
+	err error
 
 	table       int  // index of the current table, -1 before the first header
 	wantHeader  bool // the next non-annotation row is a header
@@ -123,18 +120,28 @@ type Reader struct {
 	vals []string // buffer for padded rows
 }
 
-// readBufSize is larger than bufio's default so that large bodies need fewer
-// reads; encoding/csv reuses a *bufio.Reader it is given.
-const readBufSize = 64 << 10
+// source yields the CSV records of a body, each with the lines on which it
+// starts and ends (1-based; a quoted field may span lines). Its errors are
+// final and already converted (see convertErr).
+type source interface {
+	read() (rec []string, start, end int, err error)
+}
 
 // NewReader returns a Reader that reads from r. It does not read anything
 // until Next is called.
 func NewReader(r io.Reader) *Reader {
-	br := bufio.NewReaderSize(r, readBufSize)
-	c := csv.NewReader(br)
-	c.FieldsPerRecord = -1 // tables differ in width; widths are checked per table
-	c.ReuseRecord = true
-	return &Reader{br: br, csv: c, table: -1, wantHeader: true, allSeen: map[string]struct{}{}}
+	return newReader(newCSVSource(r))
+}
+
+// newStringReader returns a Reader over a body held in memory, whose values
+// are substrings of body wherever the CSV text holds them verbatim: it
+// allocates nothing per row.
+func newStringReader(body string) *Reader {
+	return newReader(newStringSource(body))
+}
+
+func newReader(src source) *Reader {
+	return &Reader{src: src, table: -1, wantHeader: true, allSeen: map[string]struct{}{}}
 }
 
 // Columns returns the data columns of the current table: the table of the
@@ -155,29 +162,12 @@ func (r *Reader) Next() (Record, error) {
 	if r.err != nil {
 		return Record{}, r.err
 	}
-	if !r.started {
-		r.started = true
-		b, err := r.br.Peek(3)
-		if string(b) == "\uFEFF" {
-			_, _ = r.br.Discard(3)
-		}
-		// bufio hands a read error to Peek and then forgets it, so it has
-		// to be kept here. io.EOF is not kept: a body shorter than three
-		// bytes is still a body.
-		if err != nil && err != io.EOF {
-			r.err = err
-			return Record{}, err
-		}
-	}
 	for {
-		rec, err := r.csv.Read()
+		rec, start, end, err := r.src.read()
 		if err != nil {
-			r.err = convertErr(err)
+			r.err = err
 			return Record{}, r.err
 		}
-		start, _ := r.csv.FieldPos(0)
-		lastLine, _ := r.csv.FieldPos(len(rec) - 1)
-		end := lastLine + strings.Count(rec[len(rec)-1], "\n")
 		blankBefore := r.prevEndLine > 0 && start > r.prevEndLine+1
 		r.prevEndLine = end
 		if blankBefore {

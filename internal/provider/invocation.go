@@ -14,9 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	eschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -29,8 +27,10 @@ import (
 )
 
 // This file holds what the invocation data source and the invocation
-// ephemeral resource share: one schema description, one model, and one run
-// function, so the two cannot drift apart.
+// ephemeral resource share: the descriptions and validators of their
+// attributes, one model, and one run function. Each writes its schema out in
+// its own file (the two schema packages have different types), and
+// TestInvocationSchemasAgree keeps the two alike.
 
 // defaultMaxResultBytes bounds how much of a result is read when the
 // configuration does not say: 10 MiB.
@@ -52,104 +52,36 @@ type invocationModel struct {
 
 var invocationRowType = types.MapType{ElemType: types.StringType}
 
-// invocationAttr describes one attribute independently of the schema kind.
-type invocationAttr struct {
-	kind               string // "string", "int64", "dynamic", "list(string)", "list(map(string))"
-	required, optional bool
-	description        string
-	stringValidators   []validator.String
-	int64Validators    []validator.Int64
-	dynamicValidators  []validator.Dynamic
+// invocationDoc is the description of each invocation attribute, written
+// once for both schemas.
+var invocationDoc = struct {
+	ScriptID, Params, MaxResultBytes, Result, ContentType, Columns, Rows string
+}{
+	ScriptID: "ID of the script to invoke.",
+	Params: "Parameters for the script, which reads them as `params.<name>`: an object such as `{ bucket = \"telegraf\", limit = 5 }`. " +
+		"Values keep their types on the way to InfluxDB: `limit = 5` arrives as the JSON number 5 and `bucket = \"x\"` as a string; lists become arrays, nested objects and maps become objects, `null` stays null. " +
+		"A value that is not an object (or map) is refused at plan time. When InfluxDB refuses the invocation because a parameter is missing, the error names it.",
+	MaxResultBytes: fmt.Sprintf("Largest result, in bytes, that is read: from 1 to `%d` (1 GiB), default `%d` (10 MiB). Reading stops as soon as the result grows past it, and the read fails: a result is never silently truncated. Raise it, or make the script return less.", maxMaxResultBytes, defaultMaxResultBytes),
+	Result:         "The response body exactly as InfluxDB sent it: CSV from the `/api/v2/scripts` generation, usually JSON from the older `/api/v2/functions` generation.",
+	ContentType:    "The `Content-Type` of the response, e.g. `text/csv; charset=utf-8`.",
+	Columns:        "Column names of a CSV result, each once, in the order first seen across all tables (Flux's leading annotation column is left out). Empty when the result is empty or not CSV.",
+	Rows:           "One map per CSV data row, column name → value; every value is a string, as in the CSV. Plain and annotated Flux CSV are understood, with several tables; rows of different tables may have different keys. Empty when the result is empty or not CSV (then read `result`).",
 }
 
-// invocationAttrs is the single description of the invocation schema.
-func invocationAttrs() map[string]invocationAttr {
-	return map[string]invocationAttr{
-		"script_id": {
-			kind: "string", required: true,
-			description:      "ID of the script to invoke.",
-			stringValidators: []validator.String{stringvalidator.LengthAtLeast(1)},
-		},
-		"params": {
-			kind: "dynamic", optional: true,
-			description: "Parameters for the script, which reads them as `params.<name>`: an object such as `{ bucket = \"telegraf\", limit = 5 }`. " +
-				"Values keep their types on the way to InfluxDB: `limit = 5` arrives as the JSON number 5 and `bucket = \"x\"` as a string; lists become arrays, nested objects and maps become objects, `null` stays null. " +
-				"A value that is not an object (or map) is refused at plan time. When InfluxDB refuses the invocation because a parameter is missing, the error names it.",
-			dynamicValidators: []validator.Dynamic{paramsObjectValidator{}},
-		},
-		"max_result_bytes": {
-			kind: "int64", optional: true,
-			description: fmt.Sprintf("Largest result, in bytes, that is read: from 1 to `%d` (1 GiB), default `%d` (10 MiB). Reading stops as soon as the result grows past it, and the read fails: a result is never silently truncated. Raise it, or make the script return less.", maxMaxResultBytes, defaultMaxResultBytes),
-			// The result lands in the plan and state: beyond 1 GiB no
-			// Terraform run would survive it anyway.
-			int64Validators: []validator.Int64{int64validator.Between(1, maxMaxResultBytes)},
-		},
-		"result": {
-			kind:        "string",
-			description: "The response body exactly as InfluxDB sent it: CSV from the `/api/v2/scripts` generation, usually JSON from the older `/api/v2/functions` generation.",
-		},
-		"content_type": {
-			kind:        "string",
-			description: "The `Content-Type` of the response, e.g. `text/csv; charset=utf-8`.",
-		},
-		"columns": {
-			kind:        "list(string)",
-			description: "Column names of a CSV result, each once, in the order first seen across all tables (Flux's leading annotation column is left out). Empty when the result is empty or not CSV.",
-		},
-		"rows": {
-			kind:        "list(map(string))",
-			description: "One map per CSV data row, column name → value; every value is a string, as in the CSV. Plain and annotated Flux CSV are understood, with several tables; rows of different tables may have different keys. Empty when the result is empty or not CSV (then read `result`).",
-		},
-	}
+// The validators of the invocation arguments, for both schemas.
+
+func scriptIDValidators() []validator.String {
+	return []validator.String{stringvalidator.LengthAtLeast(1)}
 }
 
-// invocationDataSourceAttributes maps invocationAttrs to data source attributes.
-func invocationDataSourceAttributes() map[string]dschema.Attribute {
-	out := map[string]dschema.Attribute{}
-	for name, a := range invocationAttrs() {
-		// Optional inputs without a value are filled in by the provider, so
-		// they are also computed; outputs are computed only.
-		computed := !a.required
-		switch a.kind {
-		case "string":
-			out[name] = dschema.StringAttribute{Required: a.required, Optional: a.optional, Computed: computed, MarkdownDescription: a.description, Validators: a.stringValidators}
-		case "int64":
-			out[name] = dschema.Int64Attribute{Required: a.required, Optional: a.optional, Computed: computed, MarkdownDescription: a.description, Validators: a.int64Validators}
-		case "dynamic":
-			// The given params are echoed, never computed.
-			out[name] = dschema.DynamicAttribute{Required: a.required, Optional: a.optional, MarkdownDescription: a.description, Validators: a.dynamicValidators}
-		case "list(string)":
-			out[name] = dschema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: a.description}
-		case "list(map(string))":
-			out[name] = dschema.ListAttribute{Computed: true, ElementType: invocationRowType, MarkdownDescription: a.description}
-		default:
-			panic("invocation schema: unknown kind " + a.kind)
-		}
-	}
-	return out
+func paramsValidators() []validator.Dynamic {
+	return []validator.Dynamic{paramsObjectValidator{}}
 }
 
-// invocationEphemeralAttributes maps invocationAttrs to ephemeral resource attributes.
-func invocationEphemeralAttributes() map[string]eschema.Attribute {
-	out := map[string]eschema.Attribute{}
-	for name, a := range invocationAttrs() {
-		computed := !a.required
-		switch a.kind {
-		case "string":
-			out[name] = eschema.StringAttribute{Required: a.required, Optional: a.optional, Computed: computed, MarkdownDescription: a.description, Validators: a.stringValidators}
-		case "int64":
-			out[name] = eschema.Int64Attribute{Required: a.required, Optional: a.optional, Computed: computed, MarkdownDescription: a.description, Validators: a.int64Validators}
-		case "dynamic":
-			out[name] = eschema.DynamicAttribute{Required: a.required, Optional: a.optional, MarkdownDescription: a.description, Validators: a.dynamicValidators}
-		case "list(string)":
-			out[name] = eschema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: a.description}
-		case "list(map(string))":
-			out[name] = eschema.ListAttribute{Computed: true, ElementType: invocationRowType, MarkdownDescription: a.description}
-		default:
-			panic("invocation schema: unknown kind " + a.kind)
-		}
-	}
-	return out
+func maxResultBytesValidators() []validator.Int64 {
+	// The result lands in the plan and state: beyond 1 GiB no Terraform run
+	// would survive it anyway.
+	return []validator.Int64{int64validator.Between(1, maxMaxResultBytes)}
 }
 
 // runInvocation invokes the script m names and fills m's outputs. Neither
@@ -182,7 +114,7 @@ func runInvocation(ctx context.Context, data *providerData, m *invocationModel, 
 	}
 	defer func() { _ = res.Body.Close() }()
 
-	raw, columns, rows, warning, err := readInvocationResult(res.Body, res.ContentType, maxBytes)
+	result, warning, err := readInvocationResult(res.Body, res.ContentType, maxBytes)
 	var tooLarge *fluxcsv.TooLargeError
 	switch {
 	case errors.As(err, &tooLarge):
@@ -196,44 +128,60 @@ func runInvocation(ctx context.Context, data *providerData, m *invocationModel, 
 	case warning != "":
 		diags.AddWarning("Script Result Not Parsed", warning)
 	}
-	tflogDebug(ctx, data, "script invoked", map[string]any{"script_id": id, "result_bytes": len(raw), "rows": len(rows)})
+	tflogDebug(ctx, data, "script invoked", map[string]any{"script_id": id, "result_bytes": len(result.Raw), "rows": result.NumRows})
 
-	m.Result = types.StringValue(raw)
+	rows, err := rowsValue(result)
+	if err != nil {
+		// Collect parsed the same body with the same rules: not expected.
+		diags.AddError("Unable To Read Script Result", fmt.Sprintf("Script %s was invoked, but the rows of its result could not be read.\n\n%s", id, err))
+		return
+	}
+	m.Result = types.StringValue(result.Raw)
 	m.ContentType = types.StringValue(res.ContentType)
-	m.Columns = stringListValue(columns)
-	m.Rows = rowsValue(rows)
+	m.Columns = stringListValue(result.Columns)
+	m.Rows = rows
 }
 
-// rowsValue is the rows attribute. It is built directly from attr values:
-// a result may have a million rows, and types.ListValueFrom's reflection
-// costs many times more (make bench measures both).
-func rowsValue(rows []map[string]string) types.List {
-	elems := make([]attr.Value, len(rows))
-	for i, row := range rows {
-		elems[i] = stringMapValue(row)
+// rowsValue is the rows attribute. The rows are read from the body only
+// now, one at a time, straight into attr values: fluxcsv keeps no rows, so
+// the result costs the body plus these values, and types.ListValueFrom's
+// reflection would cost many times more (make bench, figure 3).
+func rowsValue(res *fluxcsv.Result) (types.List, error) {
+	elems := make([]attr.Value, 0, res.NumRows)
+	err := res.EachRow(func(columns, values []string) {
+		row := make(map[string]attr.Value, len(columns))
+		for i, c := range columns {
+			row[c] = types.StringValue(values[i]) // a repeated column name keeps its later value
+		}
+		elems = append(elems, types.MapValueMust(types.StringType, row))
+	})
+	if err != nil {
+		return types.ListNull(invocationRowType), err
 	}
-	return types.ListValueMust(invocationRowType, elems)
+	return types.ListValueMust(invocationRowType, elems), nil
 }
 
 // readInvocationResult reads at most maxBytes of body. A CSV body is parsed
 // into columns and rows; any other body (the functions generation answers
 // JSON) is kept raw with no columns or rows. A CSV body that does not parse
 // is kept raw too, with a warning.
-func readInvocationResult(body io.Reader, contentType string, maxBytes int64) (raw string, columns []string, rows []map[string]string, warning string, err error) {
-	columns, rows = []string{}, []map[string]string{}
+func readInvocationResult(body io.Reader, contentType string, maxBytes int64) (*fluxcsv.Result, string, error) {
 	if !fluxcsv.LooksLikeCSV(contentType) {
-		raw, err = fluxcsv.ReadLimited(body, maxBytes)
-		return raw, columns, rows, "", err
+		raw, err := fluxcsv.ReadLimited(body, maxBytes)
+		if err != nil {
+			return nil, "", err
+		}
+		return &fluxcsv.Result{Raw: raw, Columns: []string{}}, "", nil
 	}
 	res, err := fluxcsv.Collect(body, maxBytes)
 	var pe *fluxcsv.ParseError
 	switch {
 	case errors.As(err, &pe) && res != nil:
-		return res.Raw, columns, rows, fmt.Sprintf("InfluxDB answered with Content-Type %q, but the body is not CSV that can be read, so columns and rows are empty; the body is in result as received.\n\n%s", contentType, err), nil
+		return &fluxcsv.Result{Raw: res.Raw, Columns: []string{}}, fmt.Sprintf("InfluxDB answered with Content-Type %q, but the body is not CSV that can be read, so columns and rows are empty; the body is in result as received.\n\n%s", contentType, err), nil
 	case err != nil:
-		return "", nil, nil, "", err
+		return nil, "", err
 	}
-	return res.Raw, res.Columns, res.Rows, "", nil
+	return res, "", nil
 }
 
 // reportInvokeError explains a failed invocation. For a 400 it asks the

@@ -13,10 +13,11 @@ import (
 )
 
 // The invocation benchmarks measure what the invocation data source and
-// ephemeral resource do with a parsed result: turn fluxcsv's rows into the
+// ephemeral resource do with a parsed result: read its rows from the body into the
 // Terraform value of the rows attribute (a list of maps of strings). They
 // run over 10,000 rows of eight columns, the shape of a typical Flux result.
-// `make bench` runs them alternately through bench/cmd/tfbench.
+// `make bench` runs the conversion and its floor alternately, each in a
+// fresh process (bench/cmd/tfbench); the reflection path is for reference.
 
 const benchInvocationRows = 10000
 
@@ -37,48 +38,64 @@ var benchInvocationResult = sync.OnceValue(func() *fluxcsv.Result {
 	if err != nil {
 		panic(err)
 	}
-	if len(res.Rows) != benchInvocationRows {
-		panic("generated result has " + strconv.Itoa(len(res.Rows)) + " rows")
+	if res.NumRows != benchInvocationRows {
+		panic("generated result has " + strconv.Itoa(res.NumRows) + " rows")
 	}
 	return res
+})
+
+// benchInvocationMaps is the same result as plain Go maps, one per row.
+var benchInvocationMaps = sync.OnceValue(func() []map[string]string {
+	var rows []map[string]string
+	err := benchInvocationResult().EachRow(func(columns, values []string) {
+		m := make(map[string]string, len(columns))
+		for i, c := range columns {
+			m[c] = values[i]
+		}
+		rows = append(rows, m)
+	})
+	if err != nil {
+		panic(err)
+	}
+	return rows
 })
 
 // BenchmarkInvocationRowsToTerraform is the provider's conversion, as
 // runInvocation does it (rowsValue).
 func BenchmarkInvocationRowsToTerraform(b *testing.B) {
-	rows := benchInvocationResult().Rows
+	res := benchInvocationResult()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		v := rowsValue(rows)
-		if len(v.Elements()) != len(rows) {
-			b.Fatal("wrong number of elements")
+		v, err := rowsValue(res)
+		if err != nil || len(v.Elements()) != res.NumRows {
+			b.Fatal("wrong number of elements", err)
 		}
 	}
-	b.ReportMetric(float64(len(rows)), "rows/op")
+	b.ReportMetric(float64(res.NumRows), "rows/op")
 }
 
-// BenchmarkInvocationRowsFloor is the yardstick: the same rows copied as
-// plain Go maps, which is what any representation of them must at least do.
-// The ratio to it is what Terraform's value types add.
+// BenchmarkInvocationRowsFloor is the yardstick: the same rows read from the
+// body and copied as plain Go maps, which is what any representation of them
+// must at least do. The ratio to it is what Terraform's value types add.
 func BenchmarkInvocationRowsFloor(b *testing.B) {
-	rows := benchInvocationResult().Rows
+	res := benchInvocationResult()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		out := make([]map[string]string, len(rows))
-		for i, row := range rows {
-			m := make(map[string]string, len(row))
-			for k, v := range row {
-				m[k] = v
+		out := make([]map[string]string, 0, res.NumRows)
+		err := res.EachRow(func(columns, values []string) {
+			m := make(map[string]string, len(columns))
+			for i, c := range columns {
+				m[c] = values[i]
 			}
-			out[i] = m
-		}
-		if len(out) != len(rows) {
-			b.Fatal("wrong number of elements")
+			out = append(out, m)
+		})
+		if err != nil || len(out) != res.NumRows {
+			b.Fatal("wrong number of elements", err)
 		}
 	}
-	b.ReportMetric(float64(len(rows)), "rows/op")
+	b.ReportMetric(float64(res.NumRows), "rows/op")
 }
 
 // BenchmarkInvocationRowsReflection is the conversion through the
@@ -86,7 +103,7 @@ func BenchmarkInvocationRowsFloor(b *testing.B) {
 // kept to show what that choice saves.
 func BenchmarkInvocationRowsReflection(b *testing.B) {
 	ctx := context.Background()
-	rows := benchInvocationResult().Rows
+	rows := benchInvocationMaps()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

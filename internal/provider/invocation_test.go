@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"math/big"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -169,8 +173,30 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 func TestReadInvocationResult(t *testing.T) {
+	// read returns what runInvocation makes of a body: raw, columns, and rows
+	// as plain maps.
+	read := func(t *testing.T, body io.Reader, ct string, limit int64) (string, []string, []map[string]string, string, error) {
+		t.Helper()
+		res, warn, err := readInvocationResult(body, ct, limit)
+		if err != nil {
+			return "", nil, nil, warn, err
+		}
+		list, err := rowsValue(res)
+		if err != nil {
+			t.Fatalf("rowsValue: %v", err)
+		}
+		rows := []map[string]string{}
+		for _, e := range list.Elements() {
+			row := map[string]string{}
+			for k, v := range e.(types.Map).Elements() {
+				row[k] = v.(types.String).ValueString()
+			}
+			rows = append(rows, row)
+		}
+		return res.Raw, res.Columns, rows, warn, nil
+	}
 	t.Run("csv", func(t *testing.T) {
-		raw, cols, rows, warn, err := readInvocationResult(strings.NewReader(",result,table,v\r\n,_result,0,1\r\n"), "text/csv; charset=utf-8", 100)
+		raw, cols, rows, warn, err := read(t, strings.NewReader(",result,table,v\r\n,_result,0,1\r\n"), "text/csv; charset=utf-8", 100)
 		if err != nil || warn != "" {
 			t.Fatalf("err %v, warning %q", err, warn)
 		}
@@ -179,19 +205,21 @@ func TestReadInvocationResult(t *testing.T) {
 		}
 	})
 	t.Run("json is kept raw", func(t *testing.T) {
-		raw, cols, rows, warn, err := readInvocationResult(strings.NewReader(`{"a":1}`), "application/json", 100)
-		if err != nil || warn != "" || raw != `{"a":1}` || cols == nil || rows == nil || len(cols)+len(rows) != 0 {
+		// A JSON body that would also read as CSV: only its Content-Type
+		// decides.
+		raw, cols, rows, warn, err := read(t, strings.NewReader("a,b\n1,2\n"), "application/json", 100)
+		if err != nil || warn != "" || raw != "a,b\n1,2\n" || cols == nil || len(cols)+len(rows) != 0 {
 			t.Errorf("got %q %#v %#v %q %v", raw, cols, rows, warn, err)
 		}
 	})
 	t.Run("empty csv", func(t *testing.T) {
-		raw, cols, rows, warn, err := readInvocationResult(strings.NewReader(""), "text/csv", 100)
-		if err != nil || warn != "" || raw != "" || cols == nil || rows == nil || len(cols)+len(rows) != 0 {
+		raw, cols, rows, warn, err := read(t, strings.NewReader(""), "text/csv", 100)
+		if err != nil || warn != "" || raw != "" || cols == nil || len(cols)+len(rows) != 0 {
 			t.Errorf("got %q %#v %#v %q %v", raw, cols, rows, warn, err)
 		}
 	})
 	t.Run("broken csv warns and keeps the body", func(t *testing.T) {
-		raw, cols, rows, warn, err := readInvocationResult(strings.NewReader(",a\n,1,2\n"), "text/csv", 100)
+		raw, cols, rows, warn, err := read(t, strings.NewReader(",a\n,1,2\n"), "text/csv", 100)
 		if err != nil || raw != ",a\n,1,2\n" || len(cols)+len(rows) != 0 || !strings.Contains(warn, "not CSV that can be read") {
 			t.Errorf("got %q %v %v %q %v", raw, cols, rows, warn, err)
 		}
@@ -199,7 +227,7 @@ func TestReadInvocationResult(t *testing.T) {
 	for _, ct := range []string{"text/csv", "application/json"} {
 		t.Run("too large "+ct, func(t *testing.T) {
 			body := &countingReader{r: strings.NewReader(strings.Repeat("x", 1<<20))}
-			_, _, _, _, err := readInvocationResult(body, ct, 1000)
+			_, _, err := readInvocationResult(body, ct, 1000)
 			var tl *fluxcsv.TooLargeError
 			if !errors.As(err, &tl) || tl.Limit != 1000 {
 				t.Fatalf("got %v, want a TooLargeError for 1000", err)
@@ -210,7 +238,7 @@ func TestReadInvocationResult(t *testing.T) {
 			}
 		})
 		t.Run("exactly the limit "+ct, func(t *testing.T) {
-			raw, _, _, _, err := readInvocationResult(strings.NewReader(strings.Repeat("x", 1000)), ct, 1000)
+			raw, _, _, _, err := read(t, strings.NewReader(strings.Repeat("x", 1000)), ct, 1000)
 			if err != nil || len(raw) != 1000 {
 				t.Errorf("got %d bytes, %v", len(raw), err)
 			}
@@ -233,10 +261,12 @@ func TestQuoteList(t *testing.T) {
 	}
 }
 
-// The data source and the ephemeral resource are built from one
-// description: same attributes, same documentation, and every attribute
-// documented.
-func TestInvocationSchemas(t *testing.T) {
+// TestInvocationSchemasAgree: the data source and the ephemeral resource
+// write their schemas out each in its own file; they must have the same
+// attributes with the same types, the same required, optional, computed and
+// sensitive flags, the same documentation (every attribute documented) and
+// validators that say the same.
+func TestInvocationSchemasAgree(t *testing.T) {
 	ctx := context.Background()
 	var dsResp datasource.SchemaResponse
 	NewInvocationDataSource().Schema(ctx, datasource.SchemaRequest{}, &dsResp)
@@ -263,12 +293,21 @@ func TestInvocationSchemas(t *testing.T) {
 		if a.GetMarkdownDescription() == "" || a.GetMarkdownDescription() != e.GetMarkdownDescription() {
 			t.Errorf("%s: descriptions %q and %q", name, a.GetMarkdownDescription(), e.GetMarkdownDescription())
 		}
-		if a.IsRequired() != e.IsRequired() || a.IsOptional() != e.IsOptional() || a.IsComputed() != e.IsComputed() {
-			t.Errorf("%s: required/optional/computed differ", name)
+		if a.GetDescription() != e.GetDescription() {
+			t.Errorf("%s: plain descriptions %q and %q", name, a.GetDescription(), e.GetDescription())
+		}
+		if a.IsRequired() != e.IsRequired() || a.IsOptional() != e.IsOptional() || a.IsComputed() != e.IsComputed() || a.IsSensitive() != e.IsSensitive() {
+			t.Errorf("%s: required/optional/computed/sensitive differ", name)
 		}
 		if !a.GetType().Equal(e.GetType()) {
 			t.Errorf("%s: types %s and %s", name, a.GetType(), e.GetType())
 		}
+		if dv, ev := validatorDescriptions(ctx, a), validatorDescriptions(ctx, e); !slices.Equal(dv, ev) {
+			t.Errorf("%s: validators %q and %q", name, dv, ev)
+		}
+	}
+	if got := validatorDescriptions(ctx, dsResp.Schema.Attributes["max_result_bytes"]); len(got) != 1 {
+		t.Errorf("max_result_bytes validators %q; the comparison above would not see them", got)
 	}
 	for _, want := range []string{"runs on every plan and refresh", "read-only (query) scripts", "ephemeral resource"} {
 		if !strings.Contains(dsResp.Schema.MarkdownDescription, want) {
@@ -280,6 +319,25 @@ func TestInvocationSchemas(t *testing.T) {
 			t.Errorf("ephemeral description lacks %q", want)
 		}
 	}
+}
+
+// validatorDescriptions lists what the validators of a schema attribute say;
+// the schema packages declare a Validators field of a different type on
+// each attribute kind, so it is read by reflection.
+func validatorDescriptions(ctx context.Context, a any) []string {
+	f := reflect.ValueOf(a).FieldByName("Validators")
+	if !f.IsValid() {
+		return nil
+	}
+	var out []string
+	for i := range f.Len() {
+		d, ok := f.Index(i).Interface().(interface{ Description(context.Context) string })
+		if !ok {
+			return append(out, fmt.Sprintf("validator %T without a description", f.Index(i).Interface()))
+		}
+		out = append(out, d.Description(ctx))
+	}
+	return out
 }
 
 // errorRe matches phrases in order in a CLI error, whatever the CLI's line

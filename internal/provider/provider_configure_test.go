@@ -52,8 +52,8 @@ var unknownValue = unknownMarker{}
 // a test.
 func clearProviderEnv(t *testing.T) {
 	t.Helper()
-	for _, vars := range providerEnv {
-		for _, v := range vars {
+	for _, s := range providerSettings {
+		for _, v := range s.env {
 			t.Setenv(v, "")
 		}
 	}
