@@ -61,6 +61,9 @@ type Client struct {
 	api      API
 	detectMu sync.Mutex
 	detected API // the generation auto-detection settled on; "" until then
+
+	orgMu    sync.Mutex
+	orgsSeen map[string]bool // organization IDs the token is known to see
 }
 
 // Option configures a Client.
@@ -203,6 +206,7 @@ func New(baseURL, token string, opts ...Option) (*Client, error) {
 		retryWaitMax:  cfg.retryWaitMax,
 		retryAfterCap: cfg.retryAfterCap,
 		api:           cfg.api,
+		orgsSeen:      map[string]bool{},
 	}
 	if c.api != APIAuto {
 		c.detected = c.api
