@@ -888,8 +888,8 @@ func TestCheckOrg(t *testing.T) {
 		if got := errors.Is(err, ErrOrgNotFound); got != tc.wantOrg {
 			t.Errorf("%s: CheckOrg = %v; ErrOrgNotFound %v, want %v", tc.name, err, got, tc.wantOrg)
 		}
-		if got := IsUnauthorized(err); got != tc.wantUnauth {
-			t.Errorf("%s: CheckOrg = %v; IsUnauthorized %v, want %v", tc.name, err, got, tc.wantUnauth)
+		if got := hasStatus(err, http.StatusUnauthorized); got != tc.wantUnauth {
+			t.Errorf("%s: CheckOrg = %v; a 401 %v, want %v", tc.name, err, got, tc.wantUnauth)
 		}
 		if !tc.wantOrg && !tc.wantUnauth && err != nil {
 			t.Errorf("%s: CheckOrg = %v", tc.name, err)
