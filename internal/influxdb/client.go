@@ -449,7 +449,7 @@ func (c *Client) doCounted(ctx context.Context, r *request, v any) (int, error) 
 }
 
 // redact removes the token from text that came from the server.
-func (c *Client) redact(s string) string { return redactString(s, c.token) }
+func (c *Client) redact(s string) string { return Redact(s, c.token) }
 
 func (c *Client) debug(ctx context.Context, msg string, fields map[string]any) {
 	if c.log != nil {

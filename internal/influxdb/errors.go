@@ -109,11 +109,6 @@ func IsConflict(err error) bool {
 	return ae.Code == "conflict" || ae.StatusCode == http.StatusConflict
 }
 
-// IsUnauthorized reports whether the token was refused.
-func IsUnauthorized(err error) bool {
-	return hasStatus(err, http.StatusUnauthorized) || hasStatus(err, http.StatusForbidden)
-}
-
 func hasStatus(err error, status int) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.StatusCode == status
@@ -155,27 +150,31 @@ func decodeAPIError(op string, resp *http.Response, attempts int, secret string)
 		e.Code = printable(resp.Header.Get("X-Platform-Error-Code"))
 	}
 	// JSON escapes (\u002f for "/") can hide the token from the byte search.
-	e.Code, e.Message = redactString(e.Code, secret), redactString(e.Message, secret)
-	e.RetryAfter = redactString(printable(e.RetryAfter), secret)
+	e.Code, e.Message = Redact(e.Code, secret), Redact(e.Message, secret)
+	e.RetryAfter = Redact(printable(e.RetryAfter), secret)
 	return e
 }
 
-const redacted = "[redacted]" // no angle brackets: snippet strips tags
+// redacted is terraform-plugin-log's marker too, so logs and errors agree.
+// No angle brackets: snippet strips tags.
+const redacted = "***"
 
-// minRedactLen is the shortest secret that is searched for in text. A
+// MinRedactLen is the shortest secret that is searched for in text. A
 // placeholder token of a character or two would mangle every message it
 // happens to occur in; real InfluxDB tokens are 88 characters long.
-const minRedactLen = 6
+const MinRedactLen = 6
 
-func redactString(s, secret string) string {
-	if len(secret) < minRedactLen {
+// Redact replaces secret (the token) in s; the provider uses it for text
+// that reaches the user.
+func Redact(s, secret string) string {
+	if len(secret) < MinRedactLen {
 		return s
 	}
 	return strings.ReplaceAll(s, secret, redacted)
 }
 
 func redactBytes(b []byte, secret string) []byte {
-	if len(secret) < minRedactLen {
+	if len(secret) < MinRedactLen {
 		return b
 	}
 	return bytes.ReplaceAll(b, []byte(secret), []byte(redacted))
@@ -223,7 +222,7 @@ func snippet(data []byte, secret string) string {
 	s = printable(s)
 	// Again, after decoding (an entity-encoded token) and before cutting (a
 	// cut could leave part of the token).
-	s = redactString(s, secret)
+	s = Redact(s, secret)
 	const maxLen = 200
 	if r := []rune(s); len(r) > maxLen {
 		s = string(r[:maxLen]) + "…"

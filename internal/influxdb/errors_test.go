@@ -247,7 +247,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 			}
 			// Something of the body is still quoted, so the redaction is
 			// not simply dropping the message.
-			if !strings.Contains(err.Error(), "[redacted]") {
+			if !strings.Contains(err.Error(), "***") {
 				t.Errorf("error %q shows no redaction marker", err)
 			}
 			if strings.Contains(err.Error(), testToken[:12]) {
@@ -358,9 +358,9 @@ func TestSnippet(t *testing.T) {
 		{"carriage returns", "a\r\nb", "a b"},
 		{"long", strings.Repeat("é", 300), strings.Repeat("é", 200) + "…"},
 		{"empty", "", ""},
-		{"token", "a " + testToken + " b", "a [redacted] b"},
-		{"entity-encoded token", "a " + strings.ReplaceAll(testToken, "/", "&#47;") + " b", "a [redacted] b"},
-		{"token across the cut", strings.Repeat("z", 195) + testToken, strings.Repeat("z", 195) + "[reda…"},
+		{"token", "a " + testToken + " b", "a *** b"},
+		{"entity-encoded token", "a " + strings.ReplaceAll(testToken, "/", "&#47;") + " b", "a *** b"},
+		{"token across the cut", strings.Repeat("z", 198) + testToken, strings.Repeat("z", 198) + "**…"},
 	}
 	for _, tc := range cases {
 		if got := snippet([]byte(tc.in), testToken); got != tc.want {

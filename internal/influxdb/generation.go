@@ -25,10 +25,9 @@ const (
 // Capabilities is what the layers above need to know about a generation,
 // without knowing which one it is.
 type Capabilities struct {
-	API           API
-	RenameInPlace bool     // PATCH can change name
-	Params        bool     // GET .../params exists
-	Languages     []string // what create accepts
+	API       API
+	Params    bool     // GET .../params exists
+	Languages []string // what create accepts
 }
 
 // generation holds the wire differences between the two APIs.
@@ -53,7 +52,7 @@ var generations = map[API]generation{
 		invokeAccept: "text/csv, application/csv",
 	},
 	APIFunctions: {
-		caps:        Capabilities{API: APIFunctions, RenameInPlace: true, Languages: []string{"flux", "python"}},
+		caps:        Capabilities{API: APIFunctions, Languages: []string{"flux", "python"}},
 		collection:  "api/v2/functions",
 		listKey:     "functions",
 		orgInCreate: true,

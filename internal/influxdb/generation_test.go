@@ -336,8 +336,8 @@ func TestExplicitGenerationSkipsDetection(t *testing.T) {
 func TestCapabilities(t *testing.T) {
 	t.Parallel()
 	want := map[API]Capabilities{
-		APIScripts:   {API: APIScripts, RenameInPlace: false, Params: true, Languages: []string{"flux", "sql", "influxql"}},
-		APIFunctions: {API: APIFunctions, RenameInPlace: true, Params: false, Languages: []string{"flux", "python"}},
+		APIScripts:   {API: APIScripts, Params: true, Languages: []string{"flux", "sql", "influxql"}},
+		APIFunctions: {API: APIFunctions, Params: false, Languages: []string{"flux", "python"}},
 	}
 	for api, w := range want {
 		c := newTestClient(t, "http://127.0.0.1:1", WithAPI(api))
@@ -345,7 +345,7 @@ func TestCapabilities(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.API != w.API || got.RenameInPlace != w.RenameInPlace || got.Params != w.Params || !slices.Equal(got.Languages, w.Languages) {
+		if got.API != w.API || got.Params != w.Params || !slices.Equal(got.Languages, w.Languages) {
 			t.Errorf("%s: Capabilities = %+v, want %+v", api, got, w)
 		}
 		for _, l := range got.Languages {

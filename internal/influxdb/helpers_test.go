@@ -459,3 +459,26 @@ func (l *logCapture) withMsg(msg string) []logEvent {
 }
 
 func strPtr(s string) *string { return &s }
+
+// List returns one page of scripts, for tests of listPage. Where the generation has no server-side
+// name filter, the page is filtered by exact name here, so it may hold fewer
+// than Limit scripts even when more pages follow.
+func (c *Client) List(ctx context.Context, opts ListOptions) ([]Script, error) {
+	g, err := c.generation(ctx, opts.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	scripts, err := c.listPage(ctx, g, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Name != "" && !g.nameFilter {
+		scripts = filterByName(scripts, opts.Name)
+	}
+	return scripts, nil
+}
+
+// IsUnauthorized reports whether the token was refused.
+func IsUnauthorized(err error) bool {
+	return hasStatus(err, http.StatusUnauthorized) || hasStatus(err, http.StatusForbidden)
+}

@@ -38,19 +38,16 @@ type ScriptCreate struct {
 	OrgID       string
 }
 
-// ScriptUpdate lists the fields to change; nil fields are left alone. Name can
-// change only where Capabilities.RenameInPlace is true.
+// ScriptUpdate lists the fields to change; nil fields are left alone.
 type ScriptUpdate struct {
-	Name        *string
 	Description *string
 	Script      *string
 }
 
-// ListOptions narrows a list. OrgID (or Org, a name) is required by the
-// functions generation; the scripts generation lists the token's organization.
+// ListOptions narrows a list. OrgID is required by the functions
+// generation; the scripts generation lists the token's organization.
 type ListOptions struct {
 	OrgID  string
-	Org    string
 	Name   string // exact name filter
 	Limit  int    // page size; 0 means the server's default
 	Offset int
@@ -63,28 +60,9 @@ const MaxPageSize = 500
 // which has no /params endpoint.
 var ErrParamsUnsupported = errors.New("this InfluxDB API generation cannot report script parameters")
 
-// List returns one page of scripts. Where the generation has no server-side
-// name filter, the page is filtered by exact name here, so it may hold fewer
-// than Limit scripts even when more pages follow.
-func (c *Client) List(ctx context.Context, opts ListOptions) ([]Script, error) {
-	g, err := c.generation(ctx, opts.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	scripts, err := c.listPage(ctx, g, opts)
-	if err != nil {
-		return nil, err
-	}
-	if opts.Name != "" && !g.nameFilter {
-		scripts = filterByName(scripts, opts.Name)
-	}
-	return scripts, nil
-}
-
 // listPage returns one page as the server sent it (not filtered by name
 // here, so that callers can tell a short page, the end of the list, from a
 // page that filtering shortened).
-
 func (c *Client) listPage(ctx context.Context, g generation, opts ListOptions) ([]Script, error) {
 	q := url.Values{}
 	if opts.Limit > 0 {
@@ -97,14 +75,10 @@ func (c *Client) listPage(ctx context.Context, g generation, opts ListOptions) (
 		q.Set("name", opts.Name)
 	}
 	if g.orgInQuery {
-		switch {
-		case opts.OrgID != "":
-			q.Set("orgID", opts.OrgID)
-		case opts.Org != "":
-			q.Set("org", opts.Org)
-		default:
-			return nil, errors.New("list scripts: the functions API needs an organization ID or name")
+		if opts.OrgID == "" {
+			return nil, errors.New("list scripts: the functions API needs an organization ID")
 		}
+		q.Set("orgID", opts.OrgID)
 	}
 	page := map[string]json.RawMessage{}
 	if err := c.do(ctx, &request{op: "list scripts", method: http.MethodGet, path: g.collection, query: q}, &page); err != nil {
@@ -368,7 +342,6 @@ func (c *Client) sleep(ctx context.Context, op string, attempts int) error {
 }
 
 type updateBody struct {
-	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
 	Script      *string `json:"script,omitempty"`
 }
@@ -382,9 +355,6 @@ func (c *Client) Update(ctx context.Context, id string, in ScriptUpdate) (*Scrip
 	g, err := c.generation(ctx, "")
 	if err != nil {
 		return nil, err
-	}
-	if in.Name != nil && !g.caps.RenameInPlace {
-		return nil, fmt.Errorf("update script %s: the %s API cannot rename a script", id, g.caps.API)
 	}
 	op := "update script " + id
 	var s Script

@@ -91,7 +91,7 @@ func (d *scriptDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
-	ctx = maskToken(ctx, d.data.token)
+	ctx = d.data.maskToken(ctx)
 
 	orgID, ok := dataSourceOrgID(ctx, d.data, m.OrgID, &resp.Diagnostics)
 	if !ok {
@@ -117,7 +117,7 @@ func (d *scriptDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	case errors.Is(err, influxdb.ErrParamsUnsupported):
 		// The functions generation cannot tell: params stays null.
 	case err != nil:
-		addClientError(&resp.Diagnostics, "Unable To Read Script Parameters", fmt.Sprintf("The script %s was found, but its parameters could not be read.", s.ID), err, d.data.token)
+		d.data.addClientError(&resp.Diagnostics, "Unable To Read Script Parameters", fmt.Sprintf("The script %s was found, but its parameters could not be read.", s.ID), err)
 		return
 	default:
 		out.Params = paramsValue(params)
@@ -132,11 +132,11 @@ func (d *scriptDataSource) findByID(ctx context.Context, client *influxdb.Client
 	s, err := client.Get(ctx, id)
 	if influxdb.IsNotFound(err) {
 		diags.AddAttributeError(path.Root("id"), "Script Not Found",
-			fmt.Sprintf("InfluxDB has no script with id %q that this token can see. Check the id, and that the token belongs to the script's organization.\n\n%s", id, redact(err.Error(), d.data.token)))
+			fmt.Sprintf("InfluxDB has no script with id %q that this token can see. Check the id, and that the token belongs to the script's organization.\n\n%s", id, d.data.redact(err.Error())))
 		return nil
 	}
 	if err != nil {
-		addClientError(diags, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s.", id), err, d.data.token)
+		d.data.addClientError(diags, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s.", id), err)
 		return nil
 	}
 	return s
@@ -145,7 +145,7 @@ func (d *scriptDataSource) findByID(ctx context.Context, client *influxdb.Client
 func (d *scriptDataSource) findByName(ctx context.Context, client *influxdb.Client, name, orgID string, diags *diag.Diagnostics) *influxdb.Script {
 	found, err := client.FindByName(ctx, influxdb.ListOptions{OrgID: orgID, Name: name})
 	if err != nil {
-		addClientError(diags, "Unable To Find Script", fmt.Sprintf("The provider could not look up the script named %q in %s.", name, orgPhrase(orgID)), err, d.data.token)
+		d.data.addClientError(diags, "Unable To Find Script", fmt.Sprintf("The provider could not look up the script named %q in %s.", name, orgPhrase(orgID)), err)
 		return nil
 	}
 	if others := otherOrgs(found, orgID); len(others) > 0 {

@@ -39,20 +39,6 @@ func (d *scriptsDataSource) Metadata(_ context.Context, req datasource.MetadataR
 	resp.TypeName = req.ProviderTypeName + "_invocable_scripts"
 }
 
-// scriptAttributeDescriptions documents the attributes every script has, for
-// the data sources that show scripts.
-var scriptAttributeDescriptions = map[string]string{
-	"id":          "Script ID (16 hexadecimal characters).",
-	"org_id":      "ID of the organization the script belongs to.",
-	"name":        "Script name, unique within the organization.",
-	"description": "What the script does; may be empty.",
-	"script":      "Script text.",
-	"language":    "Script language: `flux`, `sql` or `influxql` (`python` on the older `/api/v2/functions` generation).",
-	"url":         "Invocation address, when the server reports one (InfluxDB Cloud may not); otherwise null.",
-	"created_at":  "Creation time, RFC 3339, as the server reports it.",
-	"updated_at":  "Time of the last change, RFC 3339, as the server reports it.",
-}
-
 // computedScriptAttributes returns the script attributes, all computed.
 func computedScriptAttributes() map[string]schema.Attribute {
 	out := map[string]schema.Attribute{}
@@ -112,7 +98,7 @@ func (d *scriptsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
-	ctx = maskToken(ctx, d.data.token)
+	ctx = d.data.maskToken(ctx)
 
 	orgID, ok := dataSourceOrgID(ctx, d.data, m.OrgID, &resp.Diagnostics)
 	if !ok {
@@ -130,7 +116,7 @@ func (d *scriptsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	scripts, err := client.ListAll(ctx, opts, serverLimit)
 	if err != nil {
-		addClientError(&resp.Diagnostics, "Unable To List Scripts", fmt.Sprintf("The provider could not list the scripts of %s.", orgPhrase(orgID)), err, d.data.token)
+		d.data.addClientError(&resp.Diagnostics, "Unable To List Scripts", fmt.Sprintf("The provider could not list the scripts of %s.", orgPhrase(orgID)), err)
 		return
 	}
 	if name != "" {
@@ -163,8 +149,8 @@ func dataSourceOrgID(ctx context.Context, data *providerData, configured types.S
 	}
 	id, err := data.defaultOrgID(ctx)
 	if err != nil {
-		addClientError(diags, "Unable To Resolve Organization",
-			fmt.Sprintf("The provider's org %q could not be turned into an organization ID.", data.orgName), err, data.token)
+		data.addClientError(diags, "Unable To Resolve Organization",
+			fmt.Sprintf("The provider's org %q could not be turned into an organization ID.", data.orgName), err)
 		return "", false
 	}
 	return id, true

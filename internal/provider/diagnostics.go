@@ -10,11 +10,11 @@ import (
 	"github.com/tf-influxdb/terraform-provider-influxdb/internal/influxdb"
 )
 
-// addClientError reports a failed client call: what happened, what to do,
-// then the original error. token is removed from the text in case a server
-// echoed it back.
-func addClientError(diags *diag.Diagnostics, summary, happened string, err error, token string) {
-	detail := fmt.Sprintf("%s\n\n%s\n\n%s", happened, adviceFor(err), redact(err.Error(), token))
+// addClientError is the one way a failed client call becomes a diagnostic:
+// what happened, what to do, then the original error with the token removed
+// in case a server echoed it back.
+func (d *providerData) addClientError(diags *diag.Diagnostics, summary, happened string, err error) {
+	detail := fmt.Sprintf("%s\n\n%s\n\n%s", happened, adviceFor(err), d.redact(err.Error()))
 	diags.AddError(summary, detail)
 }
 

@@ -159,7 +159,7 @@ func runInvocation(ctx context.Context, data *providerData, m *invocationModel, 
 	if diags.Append(cd...); cd.HasError() {
 		return
 	}
-	ctx = maskToken(ctx, data.token)
+	ctx = data.maskToken(ctx)
 
 	if m.MaxResultBytes.IsNull() || m.MaxResultBytes.IsUnknown() {
 		m.MaxResultBytes = types.Int64Value(defaultMaxResultBytes)
@@ -177,7 +177,7 @@ func runInvocation(ctx context.Context, data *providerData, m *invocationModel, 
 	tflogDebug(ctx, data, "invoking script", map[string]any{"script_id": id, "param_count": len(params)})
 	res, err := client.Invoke(ctx, id, params)
 	if err != nil {
-		reportInvokeError(ctx, client, data.token, id, params, err, diags)
+		reportInvokeError(ctx, client, data, id, params, err, diags)
 		return
 	}
 	defer func() { _ = res.Body.Close() }()
@@ -190,8 +190,8 @@ func runInvocation(ctx context.Context, data *providerData, m *invocationModel, 
 			fmt.Sprintf("Script %s returned more than max_result_bytes (%d bytes); reading stopped there rather than keep a truncated result. Raise max_result_bytes, or make the script return less (filter, aggregate or limit it).", id, maxBytes))
 		return
 	case err != nil:
-		addClientError(diags, "Unable To Read Script Result",
-			fmt.Sprintf("Script %s was invoked, but its result could not be read to the end.", id), &influxdb.TransportError{Op: "read result of script " + id, Err: err}, data.token)
+		data.addClientError(diags, "Unable To Read Script Result",
+			fmt.Sprintf("Script %s was invoked, but its result could not be read to the end.", id), &influxdb.TransportError{Op: "read result of script " + id, Err: err})
 		return
 	case warning != "":
 		diags.AddWarning("Script Result Not Parsed", warning)
@@ -206,7 +206,7 @@ func runInvocation(ctx context.Context, data *providerData, m *invocationModel, 
 
 // rowsValue is the rows attribute. It is built directly from attr values:
 // a result may have a million rows, and types.ListValueFrom's reflection
-// costs many times more (make bench, figure 3).
+// costs many times more (make bench measures both).
 func rowsValue(rows []map[string]string) types.List {
 	elems := make([]attr.Value, len(rows))
 	for i, row := range rows {
@@ -238,10 +238,10 @@ func readInvocationResult(body io.Reader, contentType string, maxBytes int64) (r
 
 // reportInvokeError explains a failed invocation. For a 400 it asks the
 // server which parameters the script references, to name the missing ones.
-func reportInvokeError(ctx context.Context, client *influxdb.Client, token, id string, params map[string]any, err error, diags *diag.Diagnostics) {
+func reportInvokeError(ctx context.Context, client *influxdb.Client, data *providerData, id string, params map[string]any, err error, diags *diag.Diagnostics) {
 	var ae *influxdb.APIError
 	if !errors.As(err, &ae) {
-		addClientError(diags, "Unable To Invoke Script", fmt.Sprintf("Script %s could not be invoked; it may or may not have run.", id), err, token)
+		data.addClientError(diags, "Unable To Invoke Script", fmt.Sprintf("Script %s could not be invoked; it may or may not have run.", id), err)
 		return
 	}
 	switch ae.StatusCode {
@@ -253,32 +253,32 @@ func reportInvokeError(ctx context.Context, client *influxdb.Client, token, id s
 		switch {
 		case getErr == nil:
 			diags.AddAttributeError(path.Root("params"), "Script Failed",
-				fmt.Sprintf("Script %s exists, but InfluxDB answered its invocation with 404: the script itself refers to something that does not exist, such as a bucket. Check the names the script and params use.\n\n%s", id, redact(err.Error(), token)))
+				fmt.Sprintf("Script %s exists, but InfluxDB answered its invocation with 404: the script itself refers to something that does not exist, such as a bucket. Check the names the script and params use.\n\n%s", id, data.redact(err.Error())))
 			return
 		case !influxdb.IsNotFound(getErr):
 			diags.AddAttributeError(path.Root("script_id"), "Unable To Invoke Script",
-				fmt.Sprintf("InfluxDB answered the invocation of script %s with 404, and the provider could not read the script to tell whether it is missing or failed (for example on a bucket that does not exist). Check script_id and the names the script uses, then try again.\n\n%s\n\nReading the script: %s", id, redact(err.Error(), token), redact(getErr.Error(), token)))
+				fmt.Sprintf("InfluxDB answered the invocation of script %s with 404, and the provider could not read the script to tell whether it is missing or failed (for example on a bucket that does not exist). Check script_id and the names the script uses, then try again.\n\n%s\n\nReading the script: %s", id, data.redact(err.Error()), data.redact(getErr.Error())))
 			return
 		}
 		diags.AddAttributeError(path.Root("script_id"), "Script Not Found",
-			fmt.Sprintf("InfluxDB has no script with id %q that this token can see, so nothing was invoked. Check script_id (the id attribute of influxdb_invocable_script or of the influxdb_invocable_script data source), and that the token belongs to the script's organization.\n\n%s", id, redact(err.Error(), token)))
+			fmt.Sprintf("InfluxDB has no script with id %q that this token can see, so nothing was invoked. Check script_id (the id attribute of influxdb_invocable_script or of the influxdb_invocable_script data source), and that the token belongs to the script's organization.\n\n%s", id, data.redact(err.Error())))
 		return
 	case http.StatusBadRequest:
 		missing, lookupErr := missingParams(ctx, client, id, params)
 		if lookupErr == nil && len(missing) > 0 {
 			diags.AddAttributeError(path.Root("params"), "Missing Script Parameters",
 				fmt.Sprintf("Script %s references %s, which params does not supply, so InfluxDB refused to run it. Add %s to params, e.g. params = { %s = ... }.\n\n%s",
-					id, quoteList("parameter", missing), itOrThem(len(missing)), missing[0], redact(err.Error(), token)))
+					id, quoteList("parameter", missing), itOrThem(len(missing)), missing[0], data.redact(err.Error())))
 			return
 		}
 		detail := fmt.Sprintf("InfluxDB refused to run script %s with the given params. Check that params supplies every parameter the script reads, with values of the types it expects.", id)
 		if lookupErr != nil {
-			detail += fmt.Sprintf(" (The provider could not find out which parameters the script reads: %s.)", redact(lookupErr.Error(), token))
+			detail += fmt.Sprintf(" (The provider could not find out which parameters the script reads: %s.)", data.redact(lookupErr.Error()))
 		}
-		diags.AddAttributeError(path.Root("params"), "Script Parameters Refused", detail+"\n\n"+redact(err.Error(), token))
+		diags.AddAttributeError(path.Root("params"), "Script Parameters Refused", detail+"\n\n"+data.redact(err.Error()))
 		return
 	}
-	addClientError(diags, "Unable To Invoke Script", fmt.Sprintf("InfluxDB did not run script %s.", id), err, token)
+	data.addClientError(diags, "Unable To Invoke Script", fmt.Sprintf("InfluxDB did not run script %s.", id), err)
 }
 
 // missingParams returns the sorted names the script references that params

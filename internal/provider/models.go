@@ -41,18 +41,29 @@ func scriptModelFrom(s *influxdb.Script) scriptModel {
 	}
 }
 
-// scriptModelAttrTypes is the object type of scriptModel, for lists of scripts.
-var scriptModelAttrTypes = map[string]attr.Type{
-	"id":          types.StringType,
-	"org_id":      types.StringType,
-	"name":        types.StringType,
-	"description": types.StringType,
-	"script":      types.StringType,
-	"language":    types.StringType,
-	"url":         types.StringType,
-	"created_at":  types.StringType,
-	"updated_at":  types.StringType,
+// scriptAttributeDescriptions documents the attributes every script has, for
+// the data sources that show scripts.
+var scriptAttributeDescriptions = map[string]string{
+	"id":          "Script ID (16 hexadecimal characters).",
+	"org_id":      "ID of the organization the script belongs to.",
+	"name":        "Script name, unique within the organization.",
+	"description": "What the script does; may be empty.",
+	"script":      "Script text.",
+	"language":    "Script language: `flux`, `sql` or `influxql` (`python` on the older `/api/v2/functions` generation).",
+	"url":         "Invocation address, when the server reports one (InfluxDB Cloud may not); otherwise null.",
+	"created_at":  "Creation time, RFC 3339, as the server reports it.",
+	"updated_at":  "Time of the last change, RFC 3339, as the server reports it.",
 }
+
+// scriptModelAttrTypes is the object type of scriptModel, for lists of
+// scripts: every attribute of scriptAttributeDescriptions, all strings.
+var scriptModelAttrTypes = func() map[string]attr.Type {
+	out := make(map[string]attr.Type, len(scriptAttributeDescriptions))
+	for name := range scriptAttributeDescriptions {
+		out[name] = types.StringType
+	}
+	return out
+}()
 
 // paramsValue converts /params output to a Terraform map; nil (the API
 // generation cannot tell) becomes null.
@@ -64,7 +75,8 @@ func paramsValue(params map[string]string) types.Map {
 }
 
 // scriptAttrValues is m as attribute values by name, for building objects
-// without the framework's reflection.
+// without the framework's reflection. Its names must be scriptModel's tfsdk
+// tags; models_test.go checks both against the schemas.
 func scriptAttrValues(m *scriptModel) map[string]attr.Value {
 	return map[string]attr.Value{
 		"id":          m.ID,

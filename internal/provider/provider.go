@@ -37,7 +37,6 @@ var (
 	_ provider.Provider                       = (*influxProvider)(nil)
 	_ provider.ProviderWithFunctions          = (*influxProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*influxProvider)(nil)
-	_ provider.ProviderWithValidateConfig     = (*influxProvider)(nil)
 )
 
 // New returns a constructor for the provider, as providerserver wants it.
@@ -145,13 +144,6 @@ func (p *influxProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			},
 		},
 	}
-}
-
-// ValidateConfig checks what can be checked before any value comes from the
-// environment. Values that are unknown are left for Configure.
-func (p *influxProvider) ValidateConfig(_ context.Context, _ provider.ValidateConfigRequest, _ *provider.ValidateConfigResponse) {
-	// Attribute validators do the work; this hook exists so cross-attribute
-	// rules have a place.
 }
 
 func (p *influxProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -347,7 +339,7 @@ func configureProvider(ctx context.Context, cfg providerModel, version string) *
 	client, err := influxdb.New(urlS.value, tokenS.value, opts...)
 	if err != nil {
 		d.configDiags.AddError("Unable To Create InfluxDB Client",
-			"The provider settings were accepted one by one, but the client could not be built from them. Check url, ca_certificate and timeout.\n\n"+redact(err.Error(), d.token))
+			"The provider settings were accepted one by one, but the client could not be built from them. Check url, ca_certificate and timeout.\n\n"+d.redact(err.Error()))
 		return d
 	}
 	d.client = client

@@ -89,30 +89,26 @@ func (d *providerData) logFunc() influxdb.LogFunc {
 }
 
 func tflogDebug(ctx context.Context, d *providerData, msg string, fields map[string]any) {
-	ctx = maskToken(ctx, d.token)
+	ctx = d.maskToken(ctx)
 	tflog.Debug(ctx, msg, fields)
 }
 
-// minMaskedLen is the shortest token that is masked in text. Shorter
-// "tokens" (placeholders in tests and demos) would mangle every message
-// they occur in by chance; real InfluxDB tokens are 88 characters long.
-const minMaskedLen = 6
-
 // maskToken registers the token with terraform-plugin-log so that it is
-// replaced in any message or field logged with the returned context.
-func maskToken(ctx context.Context, token string) context.Context {
-	if len(token) < minMaskedLen {
+// replaced in any message or field logged with the returned context. Tokens
+// too short for influxdb.Redact are left alone here too.
+func (d *providerData) maskToken(ctx context.Context) context.Context {
+	if d == nil || len(d.token) < influxdb.MinRedactLen {
 		return ctx
 	}
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, token)
-	ctx = tflog.MaskMessageStrings(ctx, token)
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, d.token)
+	ctx = tflog.MaskMessageStrings(ctx, d.token)
 	return ctx
 }
 
 // redact removes the token from text that is about to reach the user.
-func redact(s, token string) string {
-	if len(token) < minMaskedLen {
+func (d *providerData) redact(s string) string {
+	if d == nil {
 		return s
 	}
-	return strings.ReplaceAll(s, token, "***")
+	return influxdb.Redact(s, d.token)
 }

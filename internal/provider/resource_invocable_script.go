@@ -212,17 +212,11 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, diags := r.data.clientOrError()
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, client := r.begin(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
 	defer cancel()
-	ctx = maskToken(ctx, r.data.token)
+	if client == nil {
+		return
+	}
 
 	orgID := ""
 	if !plan.OrgID.IsUnknown() && !plan.OrgID.IsNull() {
@@ -230,8 +224,8 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 	} else {
 		id, err := r.data.defaultOrgID(ctx)
 		if err != nil {
-			addClientError(&resp.Diagnostics, "Unable To Resolve Organization",
-				fmt.Sprintf("The provider's org %q could not be turned into an organization ID, so the script was not created.", r.data.orgName), err, r.data.token)
+			r.data.addClientError(&resp.Diagnostics, "Unable To Resolve Organization",
+				fmt.Sprintf("The provider's org %q could not be turned into an organization ID, so the script was not created.", r.data.orgName), err)
 			return
 		}
 		orgID = id
@@ -240,7 +234,7 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 
 	caps, err := client.Capabilities(ctx, orgID)
 	if err != nil {
-		addClientError(&resp.Diagnostics, "Unable To Reach The Scripts API", "The provider could not find out which InfluxDB scripts API the server speaks, so nothing was created.", err, r.data.token)
+		r.data.addClientError(&resp.Diagnostics, "Unable To Reach The Scripts API", "The provider could not find out which InfluxDB scripts API the server speaks, so nothing was created.", err)
 		return
 	}
 	if !slices.Contains(caps.Languages, plan.Language.ValueString()) {
@@ -261,33 +255,29 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 		return
 	}
 	if orgID != "" && created.OrgID != orgID {
-		// The token's organization decides where a script goes; do not leave
-		// a script in an organization the configuration does not name.
-		delErr := client.Delete(ctx, created.ID)
-		detail := fmt.Sprintf("InfluxDB put the script %q in organization %s, but the configuration asks for organization %s. The API takes the organization from the token: use a token of organization %s, or set org_id to %s.", name, created.OrgID, orgID, orgID, created.OrgID)
-		if delErr != nil {
-			detail += fmt.Sprintf("\n\nRemoving the misplaced script %s also failed; delete it by hand: %s", created.ID, redact(delErr.Error(), r.data.token))
-		} else {
-			detail += fmt.Sprintf("\n\nThe misplaced script %s was removed again.", created.ID)
-		}
-		resp.Diagnostics.AddAttributeError(path.Root("org_id"), "Script Created In Another Organization", detail)
+		r.removeMisplaced(ctx, client, created, orgID, &resp.Diagnostics)
 		return
 	}
 
 	state := invocableScriptResourceModel{scriptModel: scriptModelFrom(created), Timeouts: plan.Timeouts}
-	state.Params = types.MapNull(types.StringType)
-	if caps.Params {
-		params, err := client.Params(ctx, created.ID)
-		if err != nil {
-			resp.Diagnostics.AddWarning("Unable To Read Script Parameters",
-				fmt.Sprintf("The script %s was created, but its parameters could not be read; params stays empty until the next refresh reads them.\n\n%s", created.ID, redact(err.Error(), r.data.token)))
-		} else {
-			state.Params = paramsValue(params)
-			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateParamsSource, paramsSource(created.Script))...)
-		}
-	}
+	state.Params, _ = r.readParams(ctx, client, created, resp.Private, paramsWarn,
+		fmt.Sprintf("The script %s was created, but its parameters could not be read; params stays empty until the next refresh reads them.", created.ID), &resp.Diagnostics)
 	resp.Diagnostics.Append(state.setInto(ctx, &resp.State)...)
 	r.setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
+}
+
+// removeMisplaced deletes a script InfluxDB created outside the organization
+// orgID the configuration names: the token's organization decides where a
+// script goes, and the provider must not leave one where it was not asked for.
+func (r *invocableScriptResource) removeMisplaced(ctx context.Context, client *influxdb.Client, created *influxdb.Script, orgID string, diags *diag.Diagnostics) {
+	delErr := client.Delete(ctx, created.ID)
+	detail := fmt.Sprintf("InfluxDB put the script %q in organization %s, but the configuration asks for organization %s. The API takes the organization from the token: use a token of organization %s, or set org_id to %s.", created.Name, created.OrgID, orgID, orgID, created.OrgID)
+	if delErr != nil {
+		detail += fmt.Sprintf("\n\nRemoving the misplaced script %s also failed; delete it by hand: %s", created.ID, r.data.redact(delErr.Error()))
+	} else {
+		detail += fmt.Sprintf("\n\nThe misplaced script %s was removed again.", created.ID)
+	}
+	diags.AddAttributeError(path.Root("org_id"), "Script Created In Another Organization", detail)
 }
 
 // reportCreateError explains a failed create; for a taken name it finds the
@@ -309,24 +299,24 @@ func (r *invocableScriptResource) reportCreateError(ctx context.Context, client 
 			org = "of the token"
 		}
 		diags.AddAttributeError(path.Root("name"), "Script Name Already Taken",
-			fmt.Sprintf("InfluxDB already has a script named %q in organization %s. Names are unique per organization. Choose another name, or bring the existing script under Terraform:\n\n  terraform import influxdb_invocable_script.<name> %s\n\nor with an import block:\n\n  import {\n    to = influxdb_invocable_script.<name>\n    id = %q\n  }\n\n%s", name, org, id, id, redact(err.Error(), r.data.token)))
+			fmt.Sprintf("InfluxDB already has a script named %q in organization %s. Names are unique per organization. Choose another name, or bring the existing script under Terraform:\n\n  terraform import influxdb_invocable_script.<name> %s\n\nor with an import block:\n\n  import {\n    to = influxdb_invocable_script.<name>\n    id = %q\n  }\n\n%s", name, org, id, id, r.data.redact(err.Error())))
 		return
 	}
 	var ae *influxdb.APIError
 	if errors.As(err, &ae) && ae.StatusCode < 500 {
-		addClientError(diags, "Unable To Create Script", fmt.Sprintf("InfluxDB did not create the script %q.", name), err, r.data.token)
+		r.data.addClientError(diags, "Unable To Create Script", fmt.Sprintf("InfluxDB did not create the script %q.", name), err)
 		return
 	}
 	// A timeout, a dropped connection or a 5xx may come after InfluxDB
 	// stored the script, and the lookup that would tell failed too.
-	addClientError(diags, "Unable To Create Script", fmt.Sprintf("The provider could not create the script %q. If the request reached InfluxDB it may exist anyway: the next apply then reports its name as taken, with the command that imports it.", name), err, r.data.token)
+	r.data.addClientError(diags, "Unable To Create Script", fmt.Sprintf("The provider could not create the script %q. If the request reached InfluxDB it may exist anyway: the next apply then reports its name as taken, with the command that imports it.", name), err)
 }
 
 func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	// A refresh reads every script on every plan, so only the three
 	// attributes needed are read, and the new state is written as one
 	// object value: the framework's struct reflection would cost more than
-	// the rest of Read together (make bench, figure 1).
+	// the rest of Read together (make bench measures it).
 	var state invocableScriptResourceModel
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &state.ID)...)
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("params"), &state.Params)...)
@@ -334,17 +324,11 @@ func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, diags := r.data.clientOrError()
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, client := r.begin(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
-	ctx = maskToken(ctx, r.data.token)
+	if client == nil {
+		return
+	}
 
 	id := state.ID.ValueString()
 	s, err := client.Get(ctx, id)
@@ -357,7 +341,7 @@ func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadReq
 		return
 	}
 	if err != nil {
-		addClientError(&resp.Diagnostics, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s; the state is unchanged.", id), err, r.data.token)
+		r.data.addClientError(&resp.Diagnostics, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s; the state is unchanged.", id), err)
 		return
 	}
 
@@ -369,21 +353,11 @@ func (r *invocableScriptResource) Read(ctx context.Context, req resource.ReadReq
 	resp.Diagnostics.Append(diags...)
 	stale := state.Params.IsNull() || string(source) != string(paramsSource(s.Script))
 	if stale {
-		caps, err := client.Capabilities(ctx, s.OrgID)
-		if err != nil {
-			addClientError(&resp.Diagnostics, "Unable To Read Script", "The provider could not find out which scripts API the server speaks.", err, r.data.token)
+		var ok bool
+		newState.Params, ok = r.readParams(ctx, client, s, resp.Private, paramsFail,
+			fmt.Sprintf("The provider could not read the parameters of script %s; the state is unchanged.", id), &resp.Diagnostics)
+		if !ok {
 			return
-		}
-		if caps.Params {
-			params, err := client.Params(ctx, s.ID)
-			if err != nil {
-				addClientError(&resp.Diagnostics, "Unable To Read Script Parameters", fmt.Sprintf("The provider could not read the parameters of script %s; the state is unchanged.", id), err, r.data.token)
-				return
-			}
-			newState.Params = paramsValue(params)
-			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateParamsSource, paramsSource(s.Script))...)
-		} else {
-			newState.Params = types.MapNull(types.StringType)
 		}
 	}
 	resp.Diagnostics.Append(newState.setInto(ctx, &resp.State)...)
@@ -417,57 +391,16 @@ func (r *invocableScriptResource) Update(ctx context.Context, req resource.Updat
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, diags := r.data.clientOrError()
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, client := r.begin(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
-	ctx = maskToken(ctx, r.data.token)
+	if client == nil {
+		return
+	}
 
 	id := state.ID.ValueString()
-	var upd influxdb.ScriptUpdate
-	if !plan.Description.Equal(state.Description) {
-		upd.Description = plan.Description.ValueStringPointer()
-	}
-	scriptChanged := !plan.Script.Equal(state.Script)
-	if scriptChanged {
-		upd.Script = plan.Script.ValueStringPointer()
-	}
-
-	current := &influxdb.Script{}
-	if upd.Description == nil && upd.Script == nil {
-		// Only Terraform-side settings (timeouts) changed: nothing to send.
-		s, err := client.Get(ctx, id)
-		if err != nil {
-			addClientError(&resp.Diagnostics, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s.", id), err, r.data.token)
-			return
-		}
-		current = s
-	} else {
-		s, err := client.Update(ctx, id, upd)
-		if err != nil {
-			addClientError(&resp.Diagnostics, "Unable To Update Script", fmt.Sprintf("InfluxDB did not update script %s.", id), err, r.data.token)
-			return
-		}
-		// A PATCH that answers 200 but changes nothing must not pass as done.
-		var stale []string
-		if upd.Description != nil && s.Description != *upd.Description {
-			stale = append(stale, "description")
-		}
-		if upd.Script != nil && s.Script != *upd.Script {
-			stale = append(stale, "script")
-		}
-		if len(stale) > 0 {
-			resp.Diagnostics.AddError("Script Update Not Applied",
-				fmt.Sprintf("InfluxDB answered the update of script %s with success, but the script it returned still has the old %s. The server may not support changing it; nothing in Terraform's state was changed. Try again, and if this persists replace the script (terraform apply -replace).", id, strings.Join(stale, " and ")))
-			return
-		}
-		current = s
+	current, ok := r.applyUpdate(ctx, client, id, &plan, &state, &resp.Diagnostics)
+	if !ok {
+		return
 	}
 
 	// params is read again only when the plan left it unknown (the script
@@ -475,25 +408,54 @@ func (r *invocableScriptResource) Update(ctx context.Context, req resource.Updat
 	// must produce, and a refresh fills in a null left by a failed read.
 	newState := invocableScriptResourceModel{scriptModel: scriptModelFrom(current), Params: plan.Params, Timeouts: plan.Timeouts}
 	if plan.Params.IsUnknown() {
-		caps, err := client.Capabilities(ctx, current.OrgID)
-		if err != nil {
-			addClientError(&resp.Diagnostics, "Unable To Read Script Parameters", "The script was updated, but the provider could not find out which scripts API the server speaks.", err, r.data.token)
+		newState.Params, ok = r.readParams(ctx, client, current, resp.Private, paramsWarn,
+			fmt.Sprintf("The script %s was updated, but its parameters could not be read; params stays empty until the next refresh reads them.", id), &resp.Diagnostics)
+		if !ok {
 			return
-		}
-		newState.Params = types.MapNull(types.StringType)
-		if caps.Params {
-			params, err := client.Params(ctx, id)
-			if err != nil {
-				resp.Diagnostics.AddWarning("Unable To Read Script Parameters",
-					fmt.Sprintf("The script %s was updated, but its parameters could not be read; params stays empty until the next refresh reads them.\n\n%s", id, redact(err.Error(), r.data.token)))
-			} else {
-				newState.Params = paramsValue(params)
-				resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateParamsSource, paramsSource(current.Script))...)
-			}
 		}
 	}
 	resp.Diagnostics.Append(newState.setInto(ctx, &resp.State)...)
 	r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
+}
+
+// applyUpdate sends what changed between state and plan, and returns the
+// script as InfluxDB has it afterwards; ok is false when diags got an error.
+func (r *invocableScriptResource) applyUpdate(ctx context.Context, client *influxdb.Client, id string, plan, state *invocableScriptResourceModel, diags *diag.Diagnostics) (*influxdb.Script, bool) {
+	var upd influxdb.ScriptUpdate
+	if !plan.Description.Equal(state.Description) {
+		upd.Description = plan.Description.ValueStringPointer()
+	}
+	if !plan.Script.Equal(state.Script) {
+		upd.Script = plan.Script.ValueStringPointer()
+	}
+	if upd.Description == nil && upd.Script == nil {
+		// Only Terraform-side settings (timeouts) changed: nothing to send.
+		s, err := client.Get(ctx, id)
+		if err != nil {
+			r.data.addClientError(diags, "Unable To Read Script", fmt.Sprintf("The provider could not read script %s.", id), err)
+			return nil, false
+		}
+		return s, true
+	}
+	s, err := client.Update(ctx, id, upd)
+	if err != nil {
+		r.data.addClientError(diags, "Unable To Update Script", fmt.Sprintf("InfluxDB did not update script %s.", id), err)
+		return nil, false
+	}
+	// A PATCH that answers 200 but changes nothing must not pass as done.
+	var stale []string
+	if upd.Description != nil && s.Description != *upd.Description {
+		stale = append(stale, "description")
+	}
+	if upd.Script != nil && s.Script != *upd.Script {
+		stale = append(stale, "script")
+	}
+	if len(stale) > 0 {
+		diags.AddError("Script Update Not Applied",
+			fmt.Sprintf("InfluxDB answered the update of script %s with success, but the script it returned still has the old %s. The server may not support changing it; nothing in Terraform's state was changed. Try again, and if this persists replace the script (terraform apply -replace).", id, strings.Join(stale, " and ")))
+		return nil, false
+	}
+	return s, true
 }
 
 func (r *invocableScriptResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -502,21 +464,15 @@ func (r *invocableScriptResource) Delete(ctx context.Context, req resource.Delet
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, diags := r.data.clientOrError()
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, client := r.begin(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
-	ctx = maskToken(ctx, r.data.token)
+	if client == nil {
+		return
+	}
 
 	id := state.ID.ValueString()
 	if err := client.Delete(ctx, id); err != nil {
-		addClientError(&resp.Diagnostics, "Unable To Delete Script", fmt.Sprintf("The script %s may still exist in InfluxDB; it stays in the state.", id), err, r.data.token)
+		r.data.addClientError(&resp.Diagnostics, "Unable To Delete Script", fmt.Sprintf("The script %s may still exist in InfluxDB; it stays in the state.", id), err)
 	}
 }
 
@@ -528,6 +484,65 @@ func (r *invocableScriptResource) ImportState(ctx context.Context, req resource.
 	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("id"), path.Root("id"), req, resp)
 	// Params are read by the Read that follows the import.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("params"), types.MapNull(types.StringType))...)
+}
+
+// begin is the opening of every operation: the client, and a context bounded
+// by the operation's time limit (limit, else def) that masks the token in
+// logs. cancel is never nil; client is nil when diags got an error.
+func (r *invocableScriptResource) begin(ctx context.Context, limit func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, *influxdb.Client) {
+	client, d := r.data.clientOrError()
+	if diags.Append(d...); d.HasError() {
+		return ctx, func() {}, nil
+	}
+	timeout, d := limit(ctx, def)
+	if diags.Append(d...); d.HasError() {
+		return ctx, func() {}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return r.data.maskToken(ctx), cancel, client
+}
+
+// paramsOnFailure is how readParams reports a failed read of the parameters.
+type paramsOnFailure int
+
+const (
+	// paramsWarn: the operation stands; params stays null until a refresh reads it.
+	paramsWarn paramsOnFailure = iota
+	// paramsFail: the operation fails and the state stays as it was.
+	paramsFail
+)
+
+// privateSetter is the private state of a Create, Read or Update response.
+type privateSetter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// readParams reads the parameters of s for the new state, null where the
+// server's generation cannot tell, and records which script text they were
+// read for. happened tells the user what a failed read means; ok is false
+// when the caller must stop (the generation is unknown, or the read failed
+// under paramsFail).
+func (r *invocableScriptResource) readParams(ctx context.Context, client *influxdb.Client, s *influxdb.Script, private privateSetter, onFailure paramsOnFailure, happened string, diags *diag.Diagnostics) (types.Map, bool) {
+	null := types.MapNull(types.StringType)
+	caps, err := client.Capabilities(ctx, s.OrgID)
+	if err != nil {
+		r.data.addClientError(diags, "Unable To Read Script Parameters", "The provider could not find out which scripts API the server speaks.", err)
+		return null, false
+	}
+	if !caps.Params {
+		return null, true
+	}
+	params, err := client.Params(ctx, s.ID)
+	switch {
+	case err != nil && onFailure == paramsWarn:
+		diags.AddWarning("Unable To Read Script Parameters", happened+"\n\n"+r.data.redact(err.Error()))
+		return null, true
+	case err != nil:
+		r.data.addClientError(diags, "Unable To Read Script Parameters", happened, err)
+		return null, false
+	}
+	diags.Append(private.SetKey(ctx, privateParamsSource, paramsSource(s.Script))...)
+	return paramsValue(params), true
 }
 
 // setIdentity records the resource identity on CLIs that support it (the
