@@ -484,6 +484,29 @@ resource "influxdb_invocable_script" "b" {
 	})
 }
 
+// A URL that serves neither generation of the API is reported as such,
+// not as a missing object.
+func TestAccInvocableScript_noScriptsAPI(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	front := s.frontURL(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte("<html><body>Not Found</body></html>"))
+	})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: s.providerBlock(front) + `
+resource "influxdb_invocable_script" "s" {
+  name   = "s"
+  script = "from(bucket: params.bucket) |> range(start: -1h)"
+}
+`,
+			ExpectError: errorRe("Unable To Reach The Scripts API", "serves neither /api/v2/scripts nor /api/v2/functions", "Cloud region URL"),
+		}},
+	})
+}
+
 // Bad input is refused at plan time, naming the attribute, and nothing
 // reaches the server.
 func TestAccInvocableScript_badInput(t *testing.T) {
