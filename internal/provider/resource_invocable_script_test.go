@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -452,7 +453,8 @@ resource "influxdb_invocable_script" "stolen" {
 			},
 			{
 				// The configured org_id is not the token's organization: the
-				// misplaced script is removed again and the error names both.
+				// create is refused before anything is written (see
+				// TestAccInvocableScript_unknownOrg for the request counts).
 				Config: providerB + `
 resource "influxdb_invocable_script" "b" {
   name   = "same_name"
@@ -464,9 +466,7 @@ resource "influxdb_invocable_script" "wrong_org" {
   script = "from(bucket: params.bucket) |> range(start: -3h)"
 }
 `,
-				// (The functions generation takes orgID in the request and
-				// refuses another organization's ID outright.)
-				ExpectError: regexp.MustCompile(`(?s)organization\s+00000000000000bb.*organization\s+00000000000000aa|organization\s+not\s+found`),
+				ExpectError: errorRe("Organization Not Found", "cannot see organization 00000000000000aa"),
 			},
 			{
 				Config: providerB + `
@@ -482,6 +482,82 @@ resource "influxdb_invocable_script" "b" {
 			},
 		},
 	})
+}
+
+// writeCount is how many requests since the last reset could have changed
+// the server's scripts: creates, updates and deletes, on either generation.
+func (s *testServer) writeCount() int {
+	n := 0
+	for key, count := range s.Stats() {
+		method, route, _ := strings.Cut(key, " ")
+		if (method == http.MethodPost || method == http.MethodPatch || method == http.MethodDelete) && !strings.HasSuffix(route, "/invoke") {
+			n += count
+		}
+	}
+	return n
+}
+
+// An org_id the token cannot see (another organization, or none at all)
+// fails before anything is written: zero creates, updates or deletes. Run
+// with INFLUXDB_TEST_APIS=functions it covers the older generation, whose
+// detection lists the organization and meets its 400 or 404.
+func TestAccInvocableScript_unknownOrg(t *testing.T) {
+	orgA := emulator.Org{ID: "00000000000000aa", Name: "team-a", Tokens: []string{"token-a"}}
+	orgB := emulator.Org{ID: "00000000000000bb", Name: "team-b", Tokens: []string{"token-b"}}
+	s := newTestServer(t, emulator.Options{Orgs: []emulator.Org{orgA, orgB}})
+	providerB := s.providerBlock(`token = "token-b"`, fmt.Sprintf("org_id = %q", orgB.ID))
+	for _, orgID := range []string{orgA.ID, "00000000000000ff"} {
+		t.Run(orgID, func(t *testing.T) {
+			s.ResetStats()
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders,
+				Steps: []resource.TestStep{{
+					Config: providerB + fmt.Sprintf(`
+resource "influxdb_invocable_script" "elsewhere" {
+  name   = "elsewhere"
+  org_id = %q
+  script = "from(bucket: params.bucket) |> range(start: -1h)"
+}
+`, orgID),
+					ExpectError: errorRe("Organization Not Found", "cannot see organization "+orgID, "does not exist, or the token belongs to another one"),
+				}},
+			})
+			if n := s.writeCount(); n != 0 {
+				t.Errorf("%d mutating requests for a configuration error, want 0 (%v)", n, s.Stats())
+			}
+			if n := s.ScriptCount(orgA.ID) + s.ScriptCount(orgB.ID); n != 0 {
+				t.Errorf("%d scripts stored", n)
+			}
+		})
+	}
+}
+
+// A functions-only server answers 404 to a list that names an organization
+// that does not exist. Detection tells that from a server without the API:
+// the error is about the organization, and nothing is written.
+func TestAccInvocableScript_unknownOrgDetection(t *testing.T) {
+	s := newTestServer(t, emulator.Options{APIs: emulator.APIsFunctions})
+	s.ResetStats()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: s.providerBlock(`org_id = "00000000000000ff"`) + `
+resource "influxdb_invocable_script" "s" {
+  name   = "s"
+  script = "from(bucket: params.bucket) |> range(start: -1h)"
+}
+`,
+			ExpectError: errorRe("Organization Not Found", "cannot see organization 00000000000000ff", "/api/v2/functions is served, but not for organization 00000000000000ff"),
+		}},
+	})
+	st := s.Stats()
+	if n := s.writeCount(); n != 0 {
+		t.Errorf("%d mutating requests, want 0 (%v)", n, st)
+	}
+	// The list naming the organization, then the same list without it.
+	if n := st["GET /api/v2/functions"]; n != 2 {
+		t.Errorf("%d lists of /api/v2/functions, want 2 (%v)", n, st)
+	}
 }
 
 // A URL that serves neither generation of the API is reported as such,
@@ -505,6 +581,52 @@ resource "influxdb_invocable_script" "s" {
 			ExpectError: errorRe("Unable To Reach The Scripts API", "serves neither /api/v2/scripts nor /api/v2/functions", "Cloud region URL"),
 		}},
 	})
+}
+
+// The check before the create cannot tell when the token may not read
+// organizations (401); the provider then creates, and a script that lands in
+// another organization than the configured one is deleted again and
+// reported.
+func TestAccInvocableScript_misplacedScriptRemoved(t *testing.T) {
+	orgA := emulator.Org{ID: "00000000000000aa", Name: "team-a", Tokens: []string{"token-a"}}
+	orgB := emulator.Org{ID: "00000000000000bb", Name: "team-b", Tokens: []string{"token-b"}}
+	s := newTestServer(t, emulator.Options{Orgs: []emulator.Org{orgA, orgB}})
+	var orgChecks atomic.Int32
+	front := s.frontURL(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v2/orgs" {
+			orgChecks.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"code":"unauthorized","message":"unauthorized access"}`))
+			return
+		}
+		s.ServeHTTP(w, r)
+	})
+	want := errorRe("Script Created In Another Organization", "in organization 00000000000000bb", "asks for organization 00000000000000aa", "was removed again")
+	if functionsOnly() {
+		// The functions generation takes orgID in the create and refuses
+		// another organization's ID itself.
+		want = errorRe("Unable To Create Script", "organization not found")
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: s.providerBlock(front, `token = "token-b"`, fmt.Sprintf("org_id = %q", orgB.ID)) + `
+resource "influxdb_invocable_script" "misplaced" {
+  name   = "misplaced"
+  org_id = "00000000000000aa"
+  script = "from(bucket: params.bucket) |> range(start: -3h)"
+}
+`,
+			ExpectError: want,
+		}},
+	})
+	if orgChecks.Load() == 0 {
+		t.Error("the organization was never checked")
+	}
+	if n := s.ScriptCount(orgA.ID) + s.ScriptCount(orgB.ID); n != 0 {
+		t.Errorf("%d scripts left behind", n)
+	}
 }
 
 // Bad input is refused at plan time, naming the attribute, and nothing
