@@ -573,6 +573,12 @@ func (r *invocableScriptResource) readParams(ctx context.Context, client *influx
 	if !caps.Params {
 		return null, true
 	}
+	if !strings.Contains(s.Script, "params") {
+		// Every reference is params.<name> or params["<name>"]: a text
+		// without the word has none, and the server would answer {}.
+		diags.Append(private.SetKey(ctx, privateParamsSource, paramsSource(s.Script))...)
+		return paramsValue(map[string]string{}), true
+	}
 	params, err := client.Params(ctx, s.ID)
 	switch {
 	case err != nil && onFailure == paramsWarn:

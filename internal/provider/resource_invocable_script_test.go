@@ -629,6 +629,79 @@ resource "influxdb_invocable_script" "misplaced" {
 	}
 }
 
+// A script that cannot reference a parameter (its text does not contain
+// "params") gets params {} without asking /params: its create is one
+// request after detection. The organization is checked once per provider
+// process, not per script.
+func TestAccInvocableScript_createWithoutParams(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	const plain = "from(bucket: \"telegraf\") |> range(start: -1h) |> last()"
+	var emptyParams knownvalue.Check = knownvalue.MapExact(map[string]knownvalue.Check{})
+	detection, noOrg := 1, `org_id = null`
+	if functionsOnly() {
+		// /api/v2/scripts (absent), then /api/v2/functions of the
+		// organization, which the functions generation needs.
+		detection, noOrg = 2, ""
+		emptyParams = knownvalue.Null()
+	}
+	total := func(want int) serverCheck {
+		return func() error {
+			n := 0
+			for _, c := range s.Stats() {
+				n += c
+			}
+			if n != want {
+				return fmt.Errorf("%d requests, want %d (%v)", n, want, s.Stats())
+			}
+			return nil
+		}
+	}
+	scripts := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "resource \"influxdb_invocable_script\" \"p%d\" {\n  name   = \"p%d\"\n  script = %q\n}\n", i, i, plain)
+		}
+		return b.String()
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: s.ResetStats,
+				Config:    s.providerBlock(noOrg) + scripts(1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("influxdb_invocable_script.p0", tfjsonpath.New("params"), emptyParams),
+					s.expectRequests(map[string]int{"POST /api/v2/scripts": 1, "GET /api/v2/scripts/{id}/params": 0}),
+					total(detection + 1),
+				},
+			},
+			{
+				// With org_id: one organization check for three creates.
+				PreConfig: s.ResetStats,
+				Config:    s.providerBlock() + scripts(4),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("influxdb_invocable_script.p3", tfjsonpath.New("params"), emptyParams),
+					s.expectRequests(map[string]int{"POST /api/v2/scripts": 3, "GET /api/v2/scripts/{id}/params": 0}),
+					orgChecks(s, 1),
+				},
+			},
+		},
+	})
+}
+
+// orgChecks asserts how many organization checks the server saw: want on
+// the scripts generation; on the functions one at most want, as a detection
+// that listed the organization already confirmed it.
+func orgChecks(s *testServer, want int) serverCheck {
+	return func() error {
+		got := s.Stats()["GET /api/v2/orgs"]
+		if got != want && (!functionsOnly() || got > want) {
+			return fmt.Errorf("%d organization checks, want %d (%v)", got, want, s.Stats())
+		}
+		return nil
+	}
+}
+
 // Bad input is refused at plan time, naming the attribute, and nothing
 // reaches the server.
 func TestAccInvocableScript_badInput(t *testing.T) {
