@@ -278,7 +278,7 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 // the organization the script is meant for (one request per organization
 // and provider process). A token that may not read organizations (401) cannot
 // tell; the create then goes ahead, and removeMisplaced is the last line of
-// defence. ok is false when the caller must stop.
+// defence. It returns false when the caller must stop.
 func (r *invocableScriptResource) checkOrg(ctx context.Context, client *influxdb.Client, orgID string, diags *diag.Diagnostics) bool {
 	if orgID == "" {
 		return true // the token's organization
