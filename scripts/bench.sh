@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Runs the benchmark suite (bench/cmd/tfbench) against the local emulator:
-# Terraform overhead per resource, request discipline, invocation results,
-# provider start-up and scale, each against a fixed floor in the same run.
-# Prints a Markdown table and writes it to bench/results/latest.md.
+# Runs the benchmark harness (bench/cmd/tfbench) and regenerates
+# BENCHMARKS.md from bench/cmd/tfbench/benchmarks.md.tmpl and the run's
+# numbers: Terraform and OpenTofu against the null provider and
+# terraform_data, with and without emulator latency, request counts, and
+# the Go benchmarks of the result parsers.
 #
-# Usage: scripts/bench.sh [tfbench flags]   (or: make bench)
-#   scripts/bench.sh -update-doc BENCHMARKS.md   also refresh BENCHMARKS.md
-#   scripts/bench.sh -only csv,startup            a subset of the figures
-#   scripts/bench.sh -h                           every flag
-# Exits non-zero when a measurement could not be taken; a ratio that misses
-# its target is reported in the table, not failed.
+# Usage: scripts/bench.sh [tfbench flags]   (or: make bench; -h lists them)
+# Exits non-zero when a measurement could not be taken (the document then
+# goes to bench/work/BENCHMARKS.failed.md); a missed target is reported in
+# the document, not failed.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -124,7 +124,9 @@ step "terraform destroy"
 if command -v curl >/dev/null 2>&1; then
   left=$(curl -fsS -H "Authorization: Token $INFLUXDB_TOKEN" "$url/api/v2/scripts") || fail "could not list the emulator's scripts"
   [[ $left == *'"scripts":[]'* ]] || fail "scripts are left on the emulator after destroy: $left"
-  echo "The emulator holds no scripts any more."
+  left=$(curl -fsS -H "Authorization: Token $INFLUXDB_TOKEN" "$url/api/v2/tasks") || fail "could not list the emulator's tasks"
+  [[ $left == *'"tasks":[]'* ]] || fail "tasks are left on the emulator after destroy: $left"
+  echo "The emulator holds no scripts and no tasks any more."
 fi
 
 step "Demo passed"

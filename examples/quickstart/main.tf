@@ -44,3 +44,15 @@ data "influxdb_invocable_script_invocation" "last_point" {
     bucket = var.bucket
   }
 }
+
+# 5. Run the script every hour as a task, with its parameter. The plan
+#    fails, naming the parameter, if the task does not give one the script
+#    reads; destroying the script first destroys the task.
+resource "influxdb_invocable_script_task" "hourly" {
+  name      = "${var.script_name}-hourly"
+  script_id = influxdb_invocable_script.last_point.id
+  script_parameters = {
+    bucket = var.bucket
+  }
+  every = "1h"
+}

@@ -31,3 +31,12 @@ output "invocation_rows" {
   description = "The result, one map per row."
   value       = data.influxdb_invocable_script_invocation.last_point.rows
 }
+
+output "task" {
+  description = "The task that runs the script every hour."
+  value = {
+    id     = influxdb_invocable_script_task.hourly.id
+    every  = influxdb_invocable_script_task.hourly.every
+    status = influxdb_invocable_script_task.hourly.status
+  }
+}

@@ -3,7 +3,8 @@
 //
 //   - /api/v2/scripts...   invocable-scripts.yml (paths under server /api/v2)
 //   - /api/v2/functions... managed-functions.yml (paths under server /api/v2)
-//   - /api/v2/orgs, /ping  ref-cloud.yml (only those two paths are taken)
+//   - /api/v2/orgs, /ping, /api/v2/tasks, /api/v2/tasks/{taskID}
+//     ref-cloud.yml (only those paths are taken)
 //
 // Two exceptions are allowed, each recognised narrowly:
 //
@@ -36,6 +37,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,8 +161,8 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 	}
 
 	// ref-cloud.yml as a whole does not validate (its info has no version,
-	// and unrelated operations have invalid defaults), so a new in-memory
-	// document takes just the two paths the emulator serves from it.
+	// and some operations have invalid defaults), so a new in-memory
+	// document takes just the paths the emulator serves from it.
 	ref, err := load("ref-cloud.yml")
 	if err != nil {
 		return nil, err
@@ -174,7 +176,7 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 		Paths:      openapi3.NewPaths(),
 		Components: &openapi3.Components{SecuritySchemes: ref.Components.SecuritySchemes},
 	}
-	for _, p := range []string{"/api/v2/orgs", "/ping"} {
+	for _, p := range []string{"/api/v2/orgs", "/ping", "/api/v2/tasks", "/api/v2/tasks/{taskID}"} {
 		item := ref.Paths.Value(p)
 		if item == nil {
 			return nil, fmt.Errorf("ref-cloud.yml has no path %s", p)
@@ -183,6 +185,7 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 		copied.Servers = nil // /ping declares server "", which kin-openapi rejects
 		for _, op := range copied.Operations() {
 			op.Servers = nil
+			dropEmptyEnumDefaults(op)
 		}
 		mini.Paths.Set(p, &copied)
 	}
@@ -190,6 +193,28 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 		return nil, fmt.Errorf("ref-cloud.yml subset: %w", err)
 	}
 	return &cs, nil
+}
+
+// dropEmptyEnumDefaults removes a query parameter's default of "" when the
+// parameter's enum does not allow it (GET /api/v2/tasks declares type with
+// default "" and enum basic, system), which makes kin-openapi reject the
+// whole document. A default only documents what the server assumes; the
+// parameter's values are still checked against the enum. The operation
+// belongs to this load's own copy of ref-cloud.yml.
+func dropEmptyEnumDefaults(op *openapi3.Operation) {
+	for i, ref := range op.Parameters {
+		if ref == nil || ref.Value == nil || ref.Value.Schema == nil || ref.Value.Schema.Value == nil {
+			continue
+		}
+		sch := ref.Value.Schema.Value
+		if sch.Default == "" && len(sch.Enum) > 0 && !slices.Contains(sch.Enum, any("")) {
+			p := *ref.Value
+			sc := *sch
+			sc.Default = nil
+			p.Schema = &openapi3.SchemaRef{Value: &sc}
+			op.Parameters[i] = &openapi3.ParameterRef{Value: &p}
+		}
+	}
 }
 
 // routerFor picks the contract for a request path and the path to look up
@@ -200,7 +225,7 @@ func (s *Set) routerFor(path string) (routers.Router, string) {
 		return s.scripts, strings.TrimPrefix(path, "/api/v2")
 	case path == "/api/v2/functions" || strings.HasPrefix(path, "/api/v2/functions/"):
 		return s.functions, strings.TrimPrefix(path, "/api/v2")
-	case path == "/api/v2/orgs" || path == "/ping":
+	case path == "/api/v2/orgs" || path == "/ping", path == "/api/v2/tasks" || strings.HasPrefix(path, "/api/v2/tasks/"):
 		return s.cloud, path
 	}
 	return nil, path

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -56,8 +57,22 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			methodNotAllowed(w, http.MethodGet, http.MethodPut)
 		}
 	default:
+		if id, ok := taskRunPath(r.URL.Path); ok && s.serveScr {
+			s.serveTaskRun(w, r, id)
+			return
+		}
 		writeError(w, http.StatusNotFound, codeNotFound, "path not found")
 	}
+}
+
+// taskRunPath reads {id} from /_emulator/tasks/{id}/run.
+func taskRunPath(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, "/_emulator/tasks/")
+	if !ok {
+		return "", false
+	}
+	id, ok := strings.CutSuffix(rest, "/run")
+	return id, ok && id != "" && !strings.Contains(id, "/")
 }
 
 // putFaults replaces every setting; absent fields become 0. Unknown fields are

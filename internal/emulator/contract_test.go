@@ -368,6 +368,8 @@ func TestContractsLoad(t *testing.T) {
 		{"GET", "/api/v2/functions/x/invoke", "GetFunctionsIDInvoke"},
 		{"GET", "/api/v2/orgs", "GetOrgs"},
 		{"GET", "/ping", "GetPing"},
+		{"GET", "/api/v2/tasks", "GetTasks"},
+		{"PATCH", "/api/v2/tasks/x", "PatchTasksID"},
 	} {
 		req := httptest.NewRequest(tc.method, tc.path, nil)
 		route, err := cs.FindRoute(req)

@@ -4,8 +4,8 @@
 // It shares no code or types with the provider's HTTP client on purpose: a bug
 // in one is then caught by the other. Its reference is the OpenAPI contract
 // invocable-scripts.yml (the /api/v2/scripts generation), the older
-// managed-functions.yml (/api/v2/functions), and InfluxData's documentation
-// of the API; the tests validate every exchange
+// managed-functions.yml (/api/v2/functions), the /api/v2/tasks paths of
+// ref-cloud.yml, and InfluxData's documentation of the API; the tests validate every exchange
 // against those contracts with kin-openapi (package internal/contract): the
 // emulator's own tests, and the provider's acceptance tests, whose emulator
 // runs behind contract.Validate.
@@ -27,6 +27,11 @@
 //	DELETE /api/v2/scripts/{id}       204
 //	POST   /api/v2/scripts/{id}/invoke
 //	GET    /api/v2/scripts/{id}/params
+//	GET    /api/v2/tasks              list   {"links":{...},"tasks":[...]}
+//	POST   /api/v2/tasks              create 201 (flux or scriptID)
+//	GET    /api/v2/tasks/{id}         retrieve
+//	PATCH  /api/v2/tasks/{id}         update
+//	DELETE /api/v2/tasks/{id}         204; 404 for an unknown task
 //
 // With "functions" or "both":
 //
@@ -51,6 +56,8 @@
 //	GET    /_emulator/faults  {"every503":0,"every429":0,"retryAfterSeconds":0,"latencyMs":0,"dropAfterCreate":0}
 //	PUT    /_emulator/faults  same shape; replaces every setting (absent = 0;
 //	                          retryAfterSeconds 0 means Faults.OmitRetryAfter, see Faults)
+//	POST   /_emulator/tasks/{id}/run  run a task once (see Tasks); 200 with the task,
+//	                          404 unknown task, 409 inactive task
 //
 // # Authentication and organisations
 //
@@ -171,6 +178,72 @@
 // With no parameters the body is the header row alone. The Accept header is
 // ignored, as research §4 infers Cloud does.
 //
+// # Tasks
+//
+// Tasks are served with the scripts generation ("scripts" or "both"), not in
+// "functions" mode: tasks reference scripts by scriptID, and that property
+// appears in InfluxData's contracts only beside /api/v2/scripts (ref-cloud.yml);
+// managed-functions.yml has no tasks, and no source shows a task running a
+// /functions script. A functions-only emulator therefore answers 404 "path
+// not found" on /api/v2/tasks, as a server without the feature would.
+//
+// Create takes flux or scriptID, never both: both is 400 "failed to decode
+// request: can not provide both scriptID and flux", neither is 400 "failed to
+// decode request: flux required" (the contract's examples). scriptParameters
+// without scriptID is 400. A script task needs a name and exactly one of every
+// (a Flux duration literal: 1h, 30m, 1h30m, 1d, 1w, 1mo) or cron (5 or 6
+// fields, or @hourly-style macros, or "@every <duration>"); offset is a
+// duration, "0" meaning none; status is active (default) or inactive.
+// Other values are 400 "invalid". A Flux task takes name, every, cron and
+// offset from its "option task = {...}" record. An orgID or org in the body
+// that is not the token's org is 400 "organization not found".
+//
+// An unknown scriptID (on create or PATCH) is 400 "invalid", message
+// script "<id>" not found: the sources leave the status open, and refusing
+// is the conservative reading; 400 is what the contract documents for a bad
+// body. scriptParameters is stored and returned exactly as sent, each value
+// keeping its JSON type (5 stays 5, "5" stays "5").
+//
+// The Task returned has id (16 hex, from the same ID space as scripts),
+// orgID, org, ownerID (one stable stand-in user per org), name,
+// description, status, every/cron/offset (absent when unset), flux (Flux
+// tasks only), scriptID, scriptParameters, labels [], createdAt, updatedAt
+// (the scripts' time format, so every change is visible),
+// latestCompleted/lastRunStatus/lastRunError once it ran, and links.
+//
+// List filters by name (exact), scriptID, status, user and org/orgID (which
+// must name the token's org, else 400 "organization not found"). Tasks are
+// kept in ID order, as InfluxDB does, so after=<id> (tasks with a greater
+// ID) is a stable cursor; offset skips. limit is 1..500, default 100, -1 for
+// all; 0 or a value that does not parse is 400 "invalid" (above 500 the
+// request also breaks the contract). type is accepted and ignored (the full
+// task is always sent). links.next (with after set to the last ID) is given
+// when a page is full.
+//
+// PATCH (TaskUpdateRequest) changes each given key. An empty every, cron or
+// offset removes it ("0" for offset too); a non-empty every removes cron and
+// a non-empty cron removes every, so one PATCH switches the schedule, with or
+// without the other key set to "". The result must still have exactly one
+// of every and cron. scriptParameters replaces the whole object; an empty
+// name is ignored; an empty body or {} is a 200 no-op that keeps updatedAt.
+// Any other PATCH moves updatedAt forward.
+//
+// DELETE answers 204, and 404 "task not found" for a task the org does not
+// have (the tasks contract documents that 404, unlike the scripts one). GET
+// and PATCH of an unknown task are 404 "task not found" too.
+//
+// Deleting a script that tasks reference is allowed (204) and leaves the
+// tasks in place: no source documents a refusal, and an emulator that refused
+// would hide a client that forgets to check. Those tasks' next run fails.
+//
+// Runs: the emulator has no scheduler. POST /_emulator/tasks/{id}/run (or
+// Server.RunTask) runs an active task once: it succeeds when its script
+// exists and every parameter the script reads (found as for /params) is in
+// scriptParameters, and otherwise fails with lastRunError naming what is
+// missing ("invalid parameters provided: missing bucket, n", or script
+// "<id>" not found). It sets latestCompleted, lastRunStatus and
+// lastRunError, and leaves updatedAt alone. A Flux task always succeeds.
+//
 // # Functions generation
 //
 // List takes optional org (name) and orgID; when present they must name the
@@ -284,8 +357,9 @@
 // atomically: written to a temporary file in the same directory, fsynced,
 // renamed over the data file, and the directory fsynced. If saving fails the
 // change is undone and the answer is 500 "internal error". The file is JSON
-// ({"format":"influxdb-emulator/v1","scripts":[...]}) and holds every org's
-// scripts.
+// ({"format":"influxdb-emulator/v1","scripts":[...],"tasks":[...]}) and holds
+// every org's scripts and tasks ("tasks" may be absent, as in files written
+// before tasks were served).
 //
 // # Logging
 //

@@ -348,6 +348,13 @@ func (s *Server) matchAPI(method, path string) (key string, h apiHandler, allow 
 		case len(seg) == 3 && seg[2] == "params":
 			pattern, routes = "/api/v2/scripts/{id}/params", []route{{http.MethodGet, s.handleScriptParams}}
 		}
+	case seg[0] == "tasks" && s.serveScr: // see doc.go: tasks reference scripts of the current generation
+		switch len(seg) {
+		case 1:
+			pattern, routes = "/api/v2/tasks", []route{{http.MethodGet, s.handleListTasks}, {http.MethodPost, s.handleCreateTask}}
+		case 2:
+			pattern, routes = "/api/v2/tasks/{id}", []route{{http.MethodGet, s.handleGetTask}, {http.MethodPatch, s.handlePatchTask}, {http.MethodDelete, s.handleDeleteTask}}
+		}
 	case seg[0] == "functions" && s.serveFn:
 		switch {
 		case len(seg) == 1:

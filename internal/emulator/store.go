@@ -47,6 +47,7 @@ type store struct {
 	mu      sync.Mutex
 	byID    map[string]*record
 	byName  map[string]map[string]*record // orgID -> name -> record
+	tasks   map[string]*taskRecord
 	lastSeq uint64
 	path    string // DataFile; "" keeps everything in memory
 	now     func() time.Time
@@ -54,14 +55,15 @@ type store struct {
 
 // dataFile is the on-disk format of Options.DataFile.
 type dataFile struct {
-	Format  string    `json:"format"`
-	Scripts []*record `json:"scripts"`
+	Format  string        `json:"format"`
+	Scripts []*record     `json:"scripts"`
+	Tasks   []*taskRecord `json:"tasks,omitempty"` // absent in files written before tasks existed
 }
 
 const dataFileFormat = "influxdb-emulator/v1"
 
 func openStore(path string, now func() time.Time) (*store, error) {
-	st := &store{byID: map[string]*record{}, byName: map[string]map[string]*record{}, path: path, now: now}
+	st := &store{byID: map[string]*record{}, byName: map[string]map[string]*record{}, tasks: map[string]*taskRecord{}, path: path, now: now}
 	if path == "" {
 		return st, nil
 	}
@@ -89,6 +91,12 @@ func openStore(path string, now func() time.Time) (*store, error) {
 		st.insert(rec)
 		st.lastSeq = max(st.lastSeq, rec.Seq)
 	}
+	for _, t := range df.Tasks {
+		if t == nil || t.ID == "" || t.OrgID == "" || st.idTaken(t.ID) {
+			return nil, fmt.Errorf("emulator: data file %s holds a task without id or orgID, or an id twice", path)
+		}
+		st.tasks[t.ID] = t
+	}
 	return st, nil
 }
 
@@ -111,14 +119,14 @@ func (st *store) stamp() time.Time {
 	return st.now().UTC().Truncate(time.Microsecond)
 }
 
-func newID(taken map[string]*record) (string, error) {
+func newID(taken func(id string) bool) (string, error) {
 	for {
 		var b [8]byte
 		if _, err := rand.Read(b[:]); err != nil {
 			return "", err
 		}
 		id := hex.EncodeToString(b[:])
-		if taken[id] == nil && id != "0000000000000000" {
+		if !taken(id) && id != "0000000000000000" {
 			return id, nil
 		}
 	}
@@ -132,7 +140,7 @@ func (st *store) create(orgID, name, description, script, language string) (reco
 	if st.byName[orgID][name] != nil {
 		return record{}, errConflict
 	}
-	id, err := newID(st.byID)
+	id, err := newID(st.idTaken)
 	if err != nil {
 		return record{}, err
 	}
@@ -287,7 +295,12 @@ func (st *store) saveLocked() error {
 		recs = append(recs, rec)
 	}
 	slices.SortFunc(recs, func(a, b *record) int { return cmp.Compare(a.Seq, b.Seq) })
-	raw, err := json.MarshalIndent(dataFile{Format: dataFileFormat, Scripts: recs}, "", "  ")
+	tasks := make([]*taskRecord, 0, len(st.tasks))
+	for _, t := range st.tasks {
+		tasks = append(tasks, t)
+	}
+	slices.SortFunc(tasks, func(a, b *taskRecord) int { return cmp.Compare(a.ID, b.ID) })
+	raw, err := json.MarshalIndent(dataFile{Format: dataFileFormat, Scripts: recs, Tasks: tasks}, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -219,10 +219,11 @@ func New(baseURL, token string, opts ...Option) (*Client, error) {
 // the provider's logger needs) even when there is no response to take it
 // from; the underlying *http.Client, and so its connection pool, is shared.
 //
-// state.maxAttempts bounds the attempts of this request; state.base counts
-// the attempts the same operation made before it (a create that already
-// tried), so that the backoff keeps growing and the logs number attempts
-// across the whole operation.
+// The hooks are closures over state, the bookkeeping of this one request:
+// state.maxAttempts bounds its attempts, and state.base counts the attempts
+// the same operation made before it (a create that already tried), so that
+// the backoff keeps growing and the logs number attempts across the whole
+// operation.
 func (c *Client) retrier(ctx context.Context, state *attemptState) *retryablehttp.Client {
 	return &retryablehttp.Client{
 		HTTPClient:   c.httpClient,
@@ -230,15 +231,16 @@ func (c *Client) retrier(ctx context.Context, state *attemptState) *retryablehtt
 		RetryWaitMin: c.retryWaitMin,
 		RetryWaitMax: c.retryWaitMax,
 		RetryMax:     state.maxAttempts - 1,
-		CheckRetry:   c.checkRetry,
+		CheckRetry:   state.checkRetry,
 		Backoff: func(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 			attempt += state.base
 			wait := c.backoff(minWait, maxWait, attempt, resp)
 			c.logRetry(ctx, state, attempt, resp, wait)
 			return wait
 		},
-		ErrorHandler:   giveUp,
-		RequestLogHook: countAttempt,
+		ErrorHandler: giveUp,
+		// Retries are logged from the backoff hook, where the wait is known.
+		RequestLogHook: func(retryablehttp.Logger, *http.Request, int) { state.attempts++ },
 	}
 }
 
@@ -334,21 +336,19 @@ type request struct {
 	body   any // JSON-encoded when non-nil
 	accept string
 	policy retryPolicy
-	// maxAttempts bounds how many times the request is sent, retries
-	// included; 0 means the client's max_retries + 1.
-	maxAttempts int
-	// attemptBase is how many attempts the same operation made before this
-	// request (see Create); it numbers the attempts in logs and backoff.
-	attemptBase int
+	// budget, when set, is the attempt budget of the operation this request
+	// belongs to (see budget): the request spends from it. Without one it
+	// may be sent max_retries + 1 times.
+	budget *budget
 }
 
 // newRequest builds the HTTP request for r, bound to ctx.
-func (c *Client) newRequest(ctx context.Context, r *request) (*retryablehttp.Request, *attemptState, error) {
+func (c *Client) newRequest(ctx context.Context, r *request) (*retryablehttp.Request, error) {
 	// r.path is already escaped (ids go through url.PathEscape), so parse it
 	// rather than assigning it to URL.Path, which would escape it again.
 	rel, err := url.Parse(r.path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: building request: %w", r.op, err)
+		return nil, fmt.Errorf("%s: building request: %w", r.op, err)
 	}
 	u := c.baseURL.ResolveReference(rel)
 	if len(r.query) > 0 {
@@ -358,7 +358,7 @@ func (c *Client) newRequest(ctx context.Context, r *request) (*retryablehttp.Req
 	if r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: encoding request: %w", r.op, err)
+			return nil, fmt.Errorf("%s: encoding request: %w", r.op, err)
 		}
 		body = b
 	}
@@ -366,13 +366,9 @@ func (c *Client) newRequest(ctx context.Context, r *request) (*retryablehttp.Req
 	if body != nil {
 		rawBody = body
 	}
-	state := &attemptState{policy: r.policy, maxAttempts: r.maxAttempts, base: r.attemptBase}
-	if state.maxAttempts <= 0 {
-		state.maxAttempts = c.maxRetries + 1
-	}
-	req, err := retryablehttp.NewRequestWithContext(withAttemptState(ctx, state), r.method, u.String(), rawBody)
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, u.String(), rawBody)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: building request: %w", r.op, err)
+		return nil, fmt.Errorf("%s: building request: %w", r.op, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -387,65 +383,72 @@ func (c *Client) newRequest(ctx context.Context, r *request) (*retryablehttp.Req
 	if c.logBodies && body != nil {
 		c.debug(ctx, "request body", map[string]any{"op": r.op, "body": c.redact(string(body))})
 	}
-	return req, state, nil
+	return req, nil
 }
 
 // send performs the request with retries and turns any non-2xx answer into
-// an *APIError. On success the caller owns resp.Body. It also reports how
-// many times the request was sent.
+// an *APIError. On success the caller owns resp.Body. A request with a
+// budget spends its attempts from it, at least one even when it failed
+// before it was sent. It also reports how many times the request was sent.
 func (c *Client) send(ctx context.Context, r *request) (*http.Response, int, error) {
-	req, state, err := c.newRequest(ctx, r)
+	state := &attemptState{policy: r.policy, maxAttempts: c.maxRetries + 1}
+	if r.budget != nil {
+		state.maxAttempts, state.base = r.budget.left(), r.budget.used
+	}
+	resp, err := c.sendAttempts(ctx, r, state)
+	if r.budget != nil {
+		r.budget.used += max(state.attempts, 1)
+	}
+	return resp, state.attempts, err
+}
+
+func (c *Client) sendAttempts(ctx context.Context, r *request, state *attemptState) (*http.Response, error) {
+	req, err := c.newRequest(ctx, r)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	resp, err := c.retrier(ctx, state).Do(req)
-	attempts := int(state.attempts.Load())
+	attempts := state.attempts
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, attempts, &TransportError{Op: r.op, Attempts: attempts, Err: ctxErr}
+			return nil, &TransportError{Op: r.op, Attempts: attempts, Err: ctxErr}
 		}
-		return nil, attempts, &TransportError{Op: r.op, Attempts: attempts, Err: err}
+		return nil, &TransportError{Op: r.op, Attempts: attempts, Err: err}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, attempts, nil
+		return resp, nil
 	}
 	defer func() { _ = resp.Body.Close() }()
-	return nil, attempts, decodeAPIError(r.op, resp, attempts, c.token)
+	return nil, decodeAPIError(r.op, resp, attempts, c.token)
 }
 
 // do performs the request and decodes a JSON answer into v (when v is not
 // nil). A body that is not the JSON we expect is an error that names the
 // operation and the HTTP status.
 func (c *Client) do(ctx context.Context, r *request, v any) error {
-	_, err := c.doCounted(ctx, r, v)
-	return err
-}
-
-// doCounted is do that also reports how many times the request was sent.
-func (c *Client) doCounted(ctx context.Context, r *request, v any) (int, error) {
 	resp, attempts, err := c.send(ctx, r)
 	if err != nil {
-		return attempts, err
+		return err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxJSONBody))
 	if err != nil {
-		return attempts, &TransportError{Op: r.op, Attempts: attempts, Err: fmt.Errorf("reading response: %w", err)}
+		return &TransportError{Op: r.op, Attempts: attempts, Err: fmt.Errorf("reading response: %w", err)}
 	}
 	if c.logBodies {
 		c.debug(ctx, "response body", map[string]any{"op": r.op, "status": resp.StatusCode, "body": c.redact(string(data))})
 	}
 	if v == nil {
-		return attempts, nil
+		return nil
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return attempts, &DecodeError{Op: r.op, StatusCode: resp.StatusCode, Err: errors.New("empty response body")}
+		return &DecodeError{Op: r.op, StatusCode: resp.StatusCode, Err: errors.New("empty response body")}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
-		return attempts, &DecodeError{Op: r.op, StatusCode: resp.StatusCode, Err: err, Snippet: snippet(data, c.token)}
+		return &DecodeError{Op: r.op, StatusCode: resp.StatusCode, Err: err, Snippet: snippet(data, c.token)}
 	}
-	return attempts, nil
+	return nil
 }
 
 // redact removes the token from text that came from the server.

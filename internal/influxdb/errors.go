@@ -99,6 +99,12 @@ var ErrOrgNotFound = errors.New("organization not found")
 // IsNotFound reports whether err is the server saying the object does not exist.
 func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
 
+// IsUnauthorized reports whether the token was refused (401) or may not do
+// what was asked (403).
+func IsUnauthorized(err error) bool {
+	return hasStatus(err, http.StatusUnauthorized) || hasStatus(err, http.StatusForbidden)
+}
+
 // IsConflict reports whether err is a duplicate name (InfluxDB answers 422
 // with code "conflict"; 409 is accepted too in case a gateway maps it).
 func IsConflict(err error) bool {

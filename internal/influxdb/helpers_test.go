@@ -477,8 +477,3 @@ func (c *Client) List(ctx context.Context, opts ListOptions) ([]Script, error) {
 	}
 	return scripts, nil
 }
-
-// IsUnauthorized reports whether the token was refused.
-func IsUnauthorized(err error) bool {
-	return hasStatus(err, http.StatusUnauthorized) || hasStatus(err, http.StatusForbidden)
-}

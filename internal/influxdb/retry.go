@@ -11,10 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // retryPolicy says which failures a request may be retried after. Only what
@@ -36,37 +33,21 @@ const (
 	retryRateLimitOnly
 )
 
+// attemptState is the bookkeeping of one request's attempts. retrier binds
+// it to that request's hooks, so no hook has to find it elsewhere;
+// go-retryablehttp calls the hooks of one Do one after another on the
+// calling goroutine, which is why plain fields suffice.
 type attemptState struct {
 	policy retryPolicy
 	// maxAttempts bounds the attempts of the request (at least 1).
 	maxAttempts int
 	// base is how many attempts the same operation made before this
-	// request; retry logs and backoff count from there.
+	// request (see budget); retry logs and backoff count from there.
 	base     int
-	attempts atomic.Int32
+	attempts int
 	// lastErr is the transport error of the attempt that failed, for the
-	// retry log line. Written by checkRetry and read by the backoff hook,
-	// both on the goroutine that runs the request.
+	// retry log line: written by checkRetry, read by the backoff hook.
 	lastErr error
-}
-
-type attemptKey struct{}
-
-func withAttemptState(ctx context.Context, s *attemptState) context.Context {
-	return context.WithValue(ctx, attemptKey{}, s)
-}
-
-func stateOf(ctx context.Context) *attemptState {
-	s, _ := ctx.Value(attemptKey{}).(*attemptState)
-	return s
-}
-
-// countAttempt counts attempts; retries are logged from the backoff hook,
-// where the wait is known.
-func countAttempt(_ retryablehttp.Logger, req *http.Request, _ int) {
-	if s := stateOf(req.Context()); s != nil {
-		s.attempts.Add(1)
-	}
 }
 
 // logRetry logs one retry: which attempt failed (counted from 0 across the
@@ -89,18 +70,13 @@ func (c *Client) logRetry(ctx context.Context, state *attemptState, attempt int,
 	c.debug(ctx, "retrying InfluxDB request", fields)
 }
 
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+func (state *attemptState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	policy := retryIdempotent
-	if s := stateOf(ctx); s != nil {
-		policy = s.policy
-	}
+	policy := state.policy
 	if err != nil {
-		if s := stateOf(ctx); s != nil {
-			s.lastErr = err
-		}
+		state.lastErr = err
 		if !transientTransportError(err) {
 			return false, nil
 		}

@@ -217,18 +217,11 @@ type createBody struct {
 	Language    string `json:"language"`
 }
 
-// Create makes a script. A create is never sent twice blindly: after a
-// failure that leaves it unclear whether the server acted (a timeout, a
-// dropped connection, a gateway error), Create looks the name up. An
+// Create makes a script. A create is never sent twice blindly (see
+// Client.create): after an ambiguous failure Create looks the name up. An
 // identical script is adopted; a different one is an *ExistingScriptError;
-// none means the create is sent again.
-//
-// All POSTs of one Create share one budget of max_retries + 1 attempts,
-// whatever mix of failures uses it up: the retries of a 429, a 503 with
-// Retry-After or a refused connection, and the new attempts after an
-// ambiguous failure. The lookups are separate requests with their own
-// retries and do not use the budget. The error that ends a Create counts
-// every attempt it made.
+// none means the create is sent again, within one budget of max_retries + 1
+// POST attempts.
 func (c *Client) Create(ctx context.Context, in ScriptCreate) (*Script, error) {
 	g, err := c.generation(ctx, in.OrgID)
 	if err != nil {
@@ -242,103 +235,42 @@ func (c *Client) Create(ctx context.Context, in ScriptCreate) (*Script, error) {
 		body.OrgID = in.OrgID
 	}
 	op := fmt.Sprintf("create script %q", in.Name)
-	maxAttempts := c.maxRetries + 1
-	attempts := 0     // POST attempts so far, in every round
-	var lastErr error // the last ambiguous failure
-	for {
-		var s Script
-		n, err := c.doCounted(ctx, &request{
-			op: op, method: http.MethodPost, path: g.collection, body: body, policy: retryNotActed,
-			maxAttempts: maxAttempts - attempts, attemptBase: attempts,
-		}, &s)
-		attempts += max(n, 1) // a request that failed before it was sent still used its turn
-		if err == nil {
-			if cerr := s.check(); cerr != nil {
-				return nil, &DecodeError{Op: op, StatusCode: http.StatusCreated, Err: cerr}
+	var out Script
+	err = c.create(ctx, createOp{
+		op: op, name: in.Name,
+		post: func(ctx context.Context, b *budget) error {
+			var s Script
+			if err := c.do(ctx, &request{op: op, method: http.MethodPost, path: g.collection, body: body, policy: retryNotActed, budget: b}, &s); err != nil {
+				return err
 			}
-			return &s, nil
-		}
-		setAttempts(err, attempts)
-		// A conflict after an ambiguous attempt is most likely that attempt's
-		// script, which the list did not show yet: look again.
-		conflictAfterAmbiguous := lastErr != nil && IsConflict(err)
-		if !ambiguous(err) && !conflictAfterAmbiguous {
-			return nil, err
-		}
-		if !conflictAfterAmbiguous {
-			lastErr = err
-		}
-		c.debug(ctx, "create failed ambiguously; looking the name up before trying again", map[string]any{"name": in.Name, "error": err.Error()})
-		found, ferr := c.FindByName(ctx, ListOptions{OrgID: in.OrgID, Name: in.Name})
-		if ferr != nil {
-			return nil, fmt.Errorf("%w; looking the name up afterwards also failed: %w", err, ferr)
-		}
-		for _, s := range found {
-			if s.Script == in.Script && s.Language == in.Language && s.Description == in.Description {
-				c.debug(ctx, "adopting the script the failed create made", map[string]any{"id": s.ID})
-				return &s, nil
+			if err := s.check(); err != nil {
+				return &DecodeError{Op: op, StatusCode: http.StatusCreated, Err: err}
 			}
-		}
-		if len(found) > 0 {
-			s := found[0]
-			return nil, &ExistingScriptError{Name: s.Name, OrgID: s.OrgID, ID: s.ID}
-		}
-		if conflictAfterAmbiguous {
-			return nil, err // the server says the name is taken, yet lists no such script
-		}
-		if attempts >= maxAttempts {
-			return nil, lastErr
-		}
-		if err := c.sleep(ctx, op, attempts); err != nil {
-			return nil, &TransportError{Op: op, Attempts: attempts, Err: err}
-		}
+			out = s
+			return nil
+		},
+		lookup: func(ctx context.Context) (lookupResult, error) {
+			found, err := c.FindByName(ctx, ListOptions{OrgID: in.OrgID, Name: in.Name})
+			if err != nil {
+				return lookupNone, err
+			}
+			for _, s := range found {
+				if s.Script == in.Script && s.Language == in.Language && s.Description == in.Description {
+					c.debug(ctx, "adopting the script the failed create made", map[string]any{"id": s.ID})
+					out = s
+					return lookupAdopted, nil
+				}
+			}
+			if len(found) > 0 {
+				return lookupTaken, &ExistingScriptError{Name: found[0].Name, OrgID: found[0].OrgID, ID: found[0].ID}
+			}
+			return lookupNone, nil
+		},
+	})
+	if err != nil {
+		return nil, err
 	}
-}
-
-// setAttempts makes the error of a request count all attempts of the
-// operation it belongs to, not only its own.
-func setAttempts(err error, attempts int) {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		ae.Attempts = max(ae.Attempts, attempts)
-		return
-	}
-	var te *TransportError
-	if errors.As(err, &te) {
-		te.Attempts = max(te.Attempts, attempts)
-	}
-}
-
-// ambiguous reports a create failure after which the script may or may not exist.
-func ambiguous(err error) bool {
-	var te *TransportError
-	if errors.As(err, &te) {
-		return !refusedBeforeSending(te.Err) && !errors.Is(te.Err, context.Canceled)
-	}
-	var ae *APIError
-	if errors.As(err, &ae) {
-		switch ae.StatusCode {
-		case http.StatusBadGateway, http.StatusGatewayTimeout:
-			return true
-		case http.StatusServiceUnavailable:
-			return ae.RetryAfter == ""
-		}
-	}
-	return false
-}
-
-// sleep waits before a create is sent again after attempts attempts.
-func (c *Client) sleep(ctx context.Context, op string, attempts int) error {
-	wait := c.backoff(c.retryWaitMin, c.retryWaitMax, attempts-1, nil)
-	c.debug(ctx, "retrying create after an ambiguous failure", map[string]any{"op": op, "attempt": attempts, "max_attempts": c.maxRetries + 1, "wait": wait.String()})
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return &out, nil
 }
 
 type updateBody struct {

@@ -16,7 +16,8 @@ import (
 // ephemeral resource do with a parsed result: turn fluxcsv's rows into the
 // Terraform value of the rows attribute (a list of maps of strings). They
 // run over 10,000 rows of eight columns, the shape of a typical Flux result.
-// `make bench` runs them alternately through bench/cmd/tfbench.
+// `make bench` runs the conversion and its floor alternately, each in a
+// fresh process (bench/cmd/tfbench); the reflection path is for reference.
 
 const benchInvocationRows = 10000
 

@@ -165,11 +165,11 @@ func (p *influxProvider) Configure(ctx context.Context, req provider.ConfigureRe
 }
 
 func (p *influxProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewInvocableScriptResource}
+	return []func() resource.Resource{NewInvocableScriptResource, NewScriptTaskResource}
 }
 
 func (p *influxProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewScriptsDataSource, NewScriptDataSource, NewInvocationDataSource}
+	return []func() datasource.DataSource{NewScriptsDataSource, NewScriptDataSource, NewInvocationDataSource, NewScriptTasksDataSource}
 }
 
 func (p *influxProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -24,6 +25,8 @@ type providerData struct {
 
 	orgMu       sync.Mutex
 	resolvedOrg string
+
+	scriptTasks scriptTaskIndex // which tasks run which scripts, for script destroys
 }
 
 // providerDataFrom is what every Configure does with the provider's data:
@@ -58,6 +61,23 @@ func (d *providerData) clientOrError() (*influxdb.Client, diag.Diagnostics) {
 		return d.client, nil
 	}
 	return nil, diags
+}
+
+// begin is the opening of every resource operation: the client, and a
+// context bounded by the operation's time limit (limit, else def) that masks
+// the token in logs. cancel is never nil; client is nil when diags got an
+// error.
+func (d *providerData) begin(ctx context.Context, limit func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, *influxdb.Client) {
+	client, dd := d.clientOrError()
+	if diags.Append(dd...); dd.HasError() {
+		return ctx, func() {}, nil
+	}
+	timeout, dd := limit(ctx, def)
+	if diags.Append(dd...); dd.HasError() {
+		return ctx, func() {}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return d.maskToken(ctx), cancel, client
 }
 
 // defaultOrgID returns the organization ID scripts go to when a resource

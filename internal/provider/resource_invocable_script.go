@@ -512,6 +512,9 @@ func (r *invocableScriptResource) Delete(ctx context.Context, req resource.Delet
 	}
 
 	id := state.ID.ValueString()
+	if r.data.guardScriptDelete(ctx, client, state.OrgID.ValueString(), id, &resp.Diagnostics) {
+		return // tasks still run the script (script_task_guard.go)
+	}
 	if err := client.Delete(ctx, id); err != nil {
 		r.data.addClientError(&resp.Diagnostics, "Unable To Delete Script", fmt.Sprintf("The script %s may still exist in InfluxDB; it stays in the state.", id), err)
 	}
@@ -527,20 +530,9 @@ func (r *invocableScriptResource) ImportState(ctx context.Context, req resource.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("params"), types.MapNull(types.StringType))...)
 }
 
-// begin is the opening of every operation: the client, and a context bounded
-// by the operation's time limit (limit, else def) that masks the token in
-// logs. cancel is never nil; client is nil when diags got an error.
+// begin is the opening of every operation (providerData.begin).
 func (r *invocableScriptResource) begin(ctx context.Context, limit func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, *influxdb.Client) {
-	client, d := r.data.clientOrError()
-	if diags.Append(d...); d.HasError() {
-		return ctx, func() {}, nil
-	}
-	timeout, d := limit(ctx, def)
-	if diags.Append(d...); d.HasError() {
-		return ctx, func() {}, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	return r.data.maskToken(ctx), cancel, client
+	return r.data.begin(ctx, limit, def, diags)
 }
 
 // paramsOnFailure is how readParams reports a failed read of the parameters.
