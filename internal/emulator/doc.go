@@ -102,8 +102,15 @@
 // "invalid" with a message naming the first offending field, in that order.
 // description must be present but may be empty: the contract requires the
 // key, not content (research §8 C9). Whitespace-only values are accepted (the
-// Cloud UI sends " " for a blank description).
-// orgID in the body and unknown keys are ignored. A duplicate name within the
+// Cloud UI sends " " for a blank description). The contract's
+// ScriptCreateRequest has no orgID, but its only 400 example for this
+// operation is {"code":"invalid","message":"failed to decode request body:
+// organization not found"}, the Cloud reference's answer to an org or orgID
+// "that doesn't own the token"; and the documentation's curl examples send
+// orgID. So a non-empty orgID, or org (a name), in the body must name the
+// token's org, else that 400, checked before the other fields; the token's
+// own org, an empty value or none at all is accepted, and the script goes to
+// the token's org. Unknown keys are ignored. A duplicate name within the
 // org is 422 {"code":"conflict","message":"uniqueness violation"}. The 201
 // body is the full Script: id (16 random lowercase hex digits, unique),
 // orgID, name, script, description, language, createdAt = updatedAt (RFC
@@ -133,8 +140,10 @@
 // and params["key"]. It skips // comments and the contents of string literals,
 // but does scan the expressions in Flux interpolation ("${params.x}"); for sql
 // and influxql scripts '...' strings and -- comments are skipped as well.
-// "r.params.x" (a member of something else) is not a reference. Flux regex
-// literals are not recognised.
+// "r.params.x" (a member of something else) is not a reference. In Flux, a
+// slash where an operand is expected opens a regular expression literal,
+// which is skipped like a string (/params.x/ is a pattern); after an operand
+// it divides.
 //
 // GET /scripts/{id}/params answers {"params":{"key":"type"}} for every
 // referenced key. A type is inferred only when the reference is passed
@@ -242,11 +251,17 @@
 // # Functions generation
 //
 // List takes optional org (name) and orgID; when present they must name the
-// token's own org, otherwise 400 {"code":"invalid","message":"failed to decode
-// request body: organization not found"} (the contract's BadRequestError
-// example for exactly that case). limit and offset follow the scripts rules,
+// token's own org. The functions contract documents only a default error, so
+// the answers are the Cloud reference's (ref-cloud.yml), each for the case it
+// describes: an org or orgID that names no organization of the server is 404
+// {"code":"not found","message":"organization not found"} (or "organization
+// name \"NAME\" not found"), its ResourceNotFoundError; one that names
+// another existing org is 400 {"code":"invalid","message":"failed to decode
+// request body: organization not found"}, its BadRequestError for an org
+// "that doesn't own the token". limit and offset follow the scripts rules,
 // except that an unparsable value gets a string code ("invalid"), because the
-// functions contract requires code and message to be strings. The contract
+// functions contract requires code and message to be strings, and that limit
+// has no maximum, as that contract sets none. The contract
 // has no name parameter, so ?name= is ignored like any query parameter the
 // server does not know: the list is not filtered by it. The list key is
 // "functions".
@@ -284,16 +299,27 @@
 // does (this covers the responses where the contract documents the header).
 // Statuses the contract does not list fall under its "default" response.
 //
-// Request bodies are read through http.MaxBytesReader: over 4 MiB is 413
-// "request too large". A non-empty body whose Content-Type is missing or not
-// application/json is 415 "unsupported media type" (the contracts declare
-// only application/json request bodies, and 415 with that code is a valid
-// "default" response; a 400 would blur "wrong format" with "bad content").
-// An empty body is judged by the route regardless of Content-Type: create
-// answers 400, PATCH the documented no-op 200, invoke runs with no
-// parameters. Malformed JSON, a non-object body, trailing data after the
-// object or a field of the wrong type is 400 "invalid". None of these change
-// the store.
+// A request body over 4 MiB is 413 "request too large". The rest of such a
+// body, up to 16 MiB more, is read and thrown away first, so that a client
+// that sends its whole body before it reads (most do) is not left writing
+// into a connection that is then reset under the unread data, losing the 413
+// before it is read; the connection stays usable. A body larger still gets
+// the 413 with "Connection: close", and the connection is closed after a
+// short linger (net/http's handling of an unread body).
+//
+// The Content-Type of a request body is not checked: the body is decoded as
+// JSON whatever the header says, or without one. The contracts declare only
+// application/json request bodies, but no Content-Type parameter for these
+// operations (ref-cloud.yml declares one where the header selects the
+// body's format, for /api/v2/query) and no 415 answer, so nothing suggests
+// the service refuses a JSON body for its header; refusing it would make the
+// emulator stricter than the service. A client that omits the header is
+// still caught, by the contract validation of its requests in the tests.
+// An empty body is judged by the route: create answers 400, PATCH the
+// documented no-op 200, invoke runs with no parameters. Malformed JSON (a
+// form-encoded body, say), a non-object body, trailing data after the object
+// or a field of the wrong type is 400 "invalid". None of these change the
+// store.
 //
 // # Faults
 //

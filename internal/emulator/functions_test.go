@@ -159,11 +159,10 @@ func TestFunctionsValidation(t *testing.T) {
 		{"influxql language", "POST", "/api/v2/functions", functionBody("n", map[string]any{"language": "influxql"}), true, 400, "invalid", ""},
 		{"duplicate", "POST", "/api/v2/functions", functionBody("taken", nil), false, 422, "conflict", "uniqueness violation"},
 		{"malformed", "POST", "/api/v2/functions", `{"name":`, true, 400, "invalid", ""},
-		{"list other orgID", "GET", "/api/v2/functions?orgID=ffffffffffffffff", nil, false, 400, "invalid", orgNotFound},
-		{"list other org", "GET", "/api/v2/functions?org=someone-else", nil, false, 400, "invalid", orgNotFound},
+		{"list unknown orgID", "GET", "/api/v2/functions?orgID=ffffffffffffffff", nil, false, 404, "not found", "organization not found"},
+		{"list unknown org", "GET", "/api/v2/functions?org=someone-else", nil, false, 404, "not found", `organization name "someone-else" not found`},
 		{"list limit -1", "GET", "/api/v2/functions?limit=-1", nil, false, 400, "invalid", `parsing field "limit": strconv.ParseUint: parsing "-1": invalid syntax`},
 		{"list offset abc", "GET", "/api/v2/functions?offset=abc", nil, true, 400, "invalid", `parsing field "offset": strconv.ParseUint: parsing "abc": invalid syntax`},
-		{"list limit 501", "GET", "/api/v2/functions?limit=501", nil, false, 400, "invalid", ""},
 		{"patch wrong type", "PATCH", "/api/v2/functions/" + taken.ID, map[string]any{"name": 1}, true, 400, "invalid", `failed to decode request body: field "name" has the wrong type (got JSON number)`},
 		{"patch unknown id", "PATCH", "/api/v2/functions/0000000000000000", map[string]any{"name": "x"}, false, 404, "not found", `function "0000000000000000" not found`},
 	} {
@@ -175,6 +174,51 @@ func TestFunctionsValidation(t *testing.T) {
 				t.Errorf("store changed")
 			}
 		})
+	}
+}
+
+// TestFunctionsListOrgAnswers: an organization that does not exist is the
+// Cloud reference's 404, one that exists but does not own the token its 400.
+func TestFunctionsListOrgAnswers(t *testing.T) {
+	opts := twoOrgs()
+	opts.APIs = emulator.APIsFunctions
+	h := newHarness(t, opts)
+	for _, tc := range []struct {
+		query   string
+		status  int
+		code    string
+		message string
+	}{
+		{"?orgID=aaaaaaaaaaaaaaaa", 200, "", ""},
+		{"?org=org-a", 200, "", ""},
+		{"?orgID=bbbbbbbbbbbbbbbb", 400, "invalid", "failed to decode request body: organization not found"},
+		{"?org=org-b", 400, "invalid", "failed to decode request body: organization not found"},
+		{"?orgID=cccccccccccccccc", 404, "not found", "organization not found"},
+		{"?org=org-c", 404, "not found", `organization name "org-c" not found`},
+		{"?orgID=aaaaaaaaaaaaaaaa&org=org-b", 400, "invalid", "failed to decode request body: organization not found"},
+	} {
+		r := h.do(call{method: "GET", path: "/api/v2/functions" + tc.query, token: "token-a1"})
+		if tc.status == 200 {
+			if r.status != 200 {
+				t.Errorf("%s: HTTP %d %s", tc.query, r.status, r.body)
+			}
+			continue
+		}
+		expectError(t, r, tc.status, tc.code, tc.message)
+	}
+}
+
+// TestFunctionsListLimit: the functions contract sets no maximum limit.
+func TestFunctionsListLimit(t *testing.T) {
+	h := newHarness(t, emulator.Options{APIs: emulator.APIsFunctions})
+	for i := range 3 {
+		h.createFunction(fmt.Sprintf("f%d", i))
+	}
+	for _, q := range []string{"?limit=501", "?limit=100000", "?limit=9999999999"} {
+		r := h.expect(call{method: "GET", path: "/api/v2/functions" + q}, 200)
+		if got := decodeJSON[struct{ Functions []wireScript }](t, r).Functions; len(got) != 3 {
+			t.Errorf("%s listed %d functions, want 3", q, len(got))
+		}
 	}
 }
 

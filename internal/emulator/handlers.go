@@ -63,8 +63,10 @@ func writeStoreFailure(w http.ResponseWriter) {
 // pageParams reads limit and offset. A value that does not parse as an
 // unsigned integer is what the Cloud gRPC gateway rejects, with its numeric
 // code 3 on /scripts (grpcShape) and, on /functions, whose contract requires a
-// string code, with code "invalid". limit=0 or no limit means 100.
-func pageParams(w http.ResponseWriter, r *http.Request, grpcShape bool) (offset, limit int, ok bool) {
+// string code, with code "invalid". limit=0 or no limit means 100. A limit
+// above maxLimit is 400; maxLimit 0 means no maximum (the functions contract
+// sets none).
+func pageParams(w http.ResponseWriter, r *http.Request, grpcShape bool, maxLimit uint64) (offset, limit int, ok bool) {
 	q := r.URL.Query()
 	parse := func(field string) (uint64, bool) {
 		if !q.Has(field) {
@@ -90,11 +92,11 @@ func pageParams(w http.ResponseWriter, r *http.Request, grpcShape bool) (offset,
 	if !ok {
 		return 0, 0, false
 	}
-	if lim > maxListLimit {
-		writeError(w, http.StatusBadRequest, codeInvalid, fmt.Sprintf("limit must be between 0 and %d, got %d", maxListLimit, lim))
+	if maxLimit > 0 && lim > maxLimit {
+		writeError(w, http.StatusBadRequest, codeInvalid, fmt.Sprintf("limit must be between 0 and %d, got %d", maxLimit, lim))
 		return 0, 0, false
 	}
-	limit = int(lim)
+	limit = int(min(lim, math.MaxInt32))
 	if limit == 0 {
 		limit = defaultListLimit
 	}
@@ -102,7 +104,7 @@ func pageParams(w http.ResponseWriter, r *http.Request, grpcShape bool) (offset,
 }
 
 func (s *Server) handleListScripts(w http.ResponseWriter, r *http.Request, org *Org, _ string) {
-	offset, limit, ok := pageParams(w, r, true)
+	offset, limit, ok := pageParams(w, r, true, maxListLimit)
 	if !ok {
 		return
 	}
@@ -115,13 +117,30 @@ func (s *Server) handleListScripts(w http.ResponseWriter, r *http.Request, org *
 
 func (s *Server) handleListFunctions(w http.ResponseWriter, r *http.Request, org *Org, _ string) {
 	// org and orgID are both optional; when given they must name the token's
-	// own org, otherwise the contract's "organization not found" 400.
+	// own org. The Cloud reference documents two answers, used as it
+	// describes them: 404 for an organization that does not exist
+	// (ResourceNotFoundError), 400 for one that does not own the token
+	// (BadRequestError).
 	q := r.URL.Query()
-	if (q.Has("orgID") && q.Get("orgID") != org.ID) || (q.Has("org") && q.Get("org") != org.Name) {
-		writeError(w, http.StatusBadRequest, codeInvalid, "failed to decode request body: organization not found")
-		return
+	for _, f := range []struct {
+		param, want string
+		exists      func(string) bool
+		notFound    string
+	}{
+		{"orgID", org.ID, s.orgIDExists, "organization not found"},
+		{"org", org.Name, s.orgNameExists, fmt.Sprintf("organization name %q not found", q.Get("org"))},
+	} {
+		switch v := q.Get(f.param); {
+		case !q.Has(f.param) || v == f.want:
+		case !f.exists(v):
+			writeError(w, http.StatusNotFound, codeNotFound, f.notFound)
+			return
+		default:
+			writeError(w, http.StatusBadRequest, codeInvalid, orgNotOwned)
+			return
+		}
 	}
-	offset, limit, ok := pageParams(w, r, false)
+	offset, limit, ok := pageParams(w, r, false, 0)
 	if !ok {
 		return
 	}
@@ -144,10 +163,16 @@ func (s *Server) writeList(w http.ResponseWriter, g generation, recs []record) {
 
 // ---- create --------------------------------------------------------------
 
+// orgNotOwned is the contract's 400 message for an org or orgID that does
+// not own the token (BadRequestError in ref-cloud.yml, and the only 400
+// example of POST /scripts).
+const orgNotOwned = "failed to decode request body: organization not found"
+
 type createBody struct {
 	Name        *string `json:"name"`
 	Description *string `json:"description"`
 	OrgID       *string `json:"orgID"`
+	Org         *string `json:"org"`
 	Script      *string `json:"script"`
 	Language    *string `json:"language"`
 }
@@ -191,7 +216,13 @@ func (s *Server) handleCreateScript(w http.ResponseWriter, r *http.Request, org 
 	if !ok {
 		return
 	}
-	// orgID in the body is ignored: the org is the token's (research §8 C2).
+	// The org is the token's (research §8 C2). The contract has no orgID in
+	// the body, but its only 400 example rejects one that names another
+	// organization, so a non-empty orgID or org must name the token's.
+	if (in.OrgID != nil && *in.OrgID != "" && *in.OrgID != org.ID) || (in.Org != nil && *in.Org != "" && *in.Org != org.Name) {
+		writeError(w, http.StatusBadRequest, codeInvalid, orgNotOwned)
+		return
+	}
 	if !requireFields(w, []string{"name", "script", "language"}, map[string]*string{
 		"name": in.Name, "script": in.Script, "language": in.Language}) {
 		return
@@ -215,7 +246,7 @@ func (s *Server) handleCreateFunction(w http.ResponseWriter, r *http.Request, or
 		return
 	}
 	if *in.OrgID != org.ID {
-		writeError(w, http.StatusBadRequest, codeInvalid, "failed to decode request body: organization not found")
+		writeError(w, http.StatusBadRequest, codeInvalid, orgNotOwned)
 		return
 	}
 	description := ""

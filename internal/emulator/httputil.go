@@ -14,16 +14,15 @@ import (
 
 // Error codes from the contract's Error.code enum.
 const (
-	codeInternal             = "internal error"
-	codeNotFound             = "not found"
-	codeConflict             = "conflict"
-	codeInvalid              = "invalid"
-	codeUnavailable          = "unavailable"
-	codeTooManyRequests      = "too many requests"
-	codeUnauthorized         = "unauthorized"
-	codeMethodNotAllowed     = "method not allowed"
-	codeRequestTooLarge      = "request too large"
-	codeUnsupportedMediaType = "unsupported media type"
+	codeInternal         = "internal error"
+	codeNotFound         = "not found"
+	codeConflict         = "conflict"
+	codeInvalid          = "invalid"
+	codeUnavailable      = "unavailable"
+	codeTooManyRequests  = "too many requests"
+	codeUnauthorized     = "unauthorized"
+	codeMethodNotAllowed = "method not allowed"
+	codeRequestTooLarge  = "request too large"
 )
 
 const jsonContentType = "application/json; charset=utf-8"
@@ -96,28 +95,46 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// maxDrainBytes bounds how much of a body over MaxBodyBytes is read and
+// discarded before the 413 is sent.
+const maxDrainBytes = 4 * MaxBodyBytes
+
 // prereadBody reads at most MaxBodyBytes of the request body into memory and
 // returns a replacement body. A body over the limit is replaced by one whose
-// Read fails with the *http.MaxBytesError, which readBody turns into a 413.
+// Read fails with an *http.MaxBytesError, which readBody turns into a 413.
+//
+// The rest of such a body, up to maxDrainBytes more, is read and discarded:
+// a client that sends its whole body before it reads the answer (as most
+// do) would otherwise be blocked writing into a connection nobody reads,
+// and the server closing it under unread data resets it, which can destroy
+// the 413 before the client reads it. For a body larger still, net/http
+// itself sends the 413 with "Connection: close" and lingers before it closes
+// the connection. (Setting that header here would skip the lingering: the
+// connection would be closed at once under the unread body and reset.)
 func prereadBody(w http.ResponseWriter, r *http.Request) io.ReadCloser {
 	if r.Body == nil || r.Body == http.NoBody {
 		return http.NoBody
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
 		return io.NopCloser(failingReader{err})
 	}
-	return io.NopCloser(bytes.NewReader(body))
+	if len(body) <= MaxBodyBytes {
+		return io.NopCloser(bytes.NewReader(body))
+	}
+	_, _ = io.CopyN(io.Discard, r.Body, maxDrainBytes)
+	return io.NopCloser(failingReader{&http.MaxBytesError{Limit: MaxBodyBytes}})
 }
 
 type failingReader struct{ err error }
 
 func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
 
-// readBody reads the whole request body (at most MaxBodyBytes) and checks its
-// Content-Type. An empty body is returned as nil with ok=true whatever the
-// Content-Type, so each route decides what "no body" means. On failure the
-// error response has been written.
+// readBody reads the whole request body (at most MaxBodyBytes). Its
+// Content-Type is not looked at: the body is decoded as JSON whatever the
+// header says (see doc.go). An empty body is returned as nil with ok=true,
+// so each route decides what "no body" means. On failure the error response
+// has been written.
 func readBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
@@ -132,13 +149,6 @@ func readBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, true
-	}
-	ct := r.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || mt != "application/json" {
-		writeError(w, http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
-			fmt.Sprintf("unsupported media type %q: the request body must be application/json", ct))
-		return nil, false
 	}
 	return body, true
 }

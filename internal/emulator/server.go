@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -548,6 +549,16 @@ func bearerToken(h string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// orgIDExists and orgNameExists report whether any org of the server has
+// that ID or name.
+func (s *Server) orgIDExists(id string) bool {
+	return slices.ContainsFunc(s.orgs, func(o *Org) bool { return o.ID == id })
+}
+
+func (s *Server) orgNameExists(name string) bool {
+	return slices.ContainsFunc(s.orgs, func(o *Org) bool { return o.Name == name })
 }
 
 func (s *Server) handleListOrgs(w http.ResponseWriter, r *http.Request, org *Org, _ string) {

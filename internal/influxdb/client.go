@@ -64,6 +64,9 @@ type Client struct {
 
 	batchReads bool
 	batch      batch // batched reads and their listings (batch.go)
+
+	orgMu    sync.Mutex
+	orgsSeen map[string]bool // organization IDs the token is known to see
 }
 
 // Option configures a Client.
@@ -214,6 +217,7 @@ func New(baseURL, token string, opts ...Option) (*Client, error) {
 		retryAfterCap: cfg.retryAfterCap,
 		api:           cfg.api,
 		batchReads:    cfg.batchReads,
+		orgsSeen:      map[string]bool{},
 	}
 	if c.api != APIAuto {
 		c.detected = c.api

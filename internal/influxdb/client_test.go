@@ -184,6 +184,7 @@ func TestRequestBasics(t *testing.T) {
 			return err
 		}, "POST", "api/v2/scripts/ID/invoke", true, "text/csv, application/csv"},
 		{"org", func(ctx context.Context, c *Client) error { _, err := c.LookupOrgID(ctx, "my org"); return err }, "GET", "api/v2/orgs", false, "application/json"},
+		{"check org", func(ctx context.Context, c *Client) error { return c.CheckOrg(ctx, testOrgID) }, "GET", "api/v2/orgs", false, "application/json"},
 	}
 	for _, prefix := range []string{"", "/prefix", "/prefix/", "/deep/er/prefix"} {
 		for _, tc := range calls {

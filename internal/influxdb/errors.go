@@ -88,6 +88,14 @@ func (e *DecodeError) Error() string {
 
 func (e *DecodeError) Unwrap() error { return e.Err }
 
+// ErrNoScriptsAPI is detection finding neither generation of the scripts API
+// at the configured URL: both paths are absent or answer with something else.
+var ErrNoScriptsAPI = errors.New("no InfluxDB scripts API at this URL")
+
+// ErrOrgNotFound is an organization, by ID or by name, that the token cannot
+// see: it does not exist, or the token belongs to another organization.
+var ErrOrgNotFound = errors.New("organization not found")
+
 // IsNotFound reports whether err is the server saying the object does not exist.
 func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
 

@@ -187,6 +187,7 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 		_, err = c.LookupOrgID(ctx, "o")
 		checkErrorText(t, err)
+		checkErrorText(t, c.CheckOrg(ctx, "o"))
 
 		auto, err := New("http://127.0.0.1:1/", testToken,
 			WithTransport(fixedTransport{status: status, ctype: ctype, body: body}),

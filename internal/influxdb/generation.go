@@ -88,7 +88,9 @@ func (c *Client) Capabilities(ctx context.Context, orgID string) (Capabilities, 
 // generation returns the configured generation, or detects it: one list
 // request with limit=1 to /api/v2/scripts, and only if that path is absent a
 // second one to /api/v2/functions. The answer is cached for the client's
-// life; a failure is not, so a later call tries again.
+// life; a failure is not, so a later call tries again. (Detection that
+// learns the generation but finds the organization unknown keeps the
+// generation and reports the organization.)
 func (c *Client) generation(ctx context.Context, orgID string) (generation, error) {
 	c.detectMu.Lock()
 	defer c.detectMu.Unlock()
@@ -96,40 +98,64 @@ func (c *Client) generation(ctx context.Context, orgID string) (generation, erro
 		return generations[c.detected], nil
 	}
 	api, err := c.detect(ctx, orgID)
+	if api != "" {
+		c.detected = api
+		c.debug(ctx, "detected InfluxDB scripts API generation", map[string]any{"scripts_api": string(api)})
+	}
 	if err != nil {
 		return generation{}, err
 	}
-	c.detected = api
-	c.debug(ctx, "detected InfluxDB scripts API generation", map[string]any{"scripts_api": string(api)})
 	return generations[api], nil
 }
 
 func (c *Client) detect(ctx context.Context, orgID string) (API, error) {
-	q := url.Values{"limit": {"1"}}
-	err := c.probe(ctx, "api/v2/scripts", "scripts", q)
+	err := c.probe(ctx, "api/v2/scripts", "scripts", url.Values{"limit": {"1"}})
 	if err == nil {
 		return APIScripts, nil
 	}
 	if !routeAbsent(err) {
 		return "", err
 	}
+	q := url.Values{"limit": {"1"}}
 	if orgID != "" {
 		q.Set("orgID", orgID)
 	}
 	err2 := c.probe(ctx, "api/v2/functions", "functions", q)
-	var ae *APIError
 	switch {
 	case err2 == nil:
+		if orgID != "" {
+			c.orgSeen(orgID) // the list of that organization was served
+		}
 		return APIFunctions, nil
-	case errors.As(err2, &ae) && ae.StatusCode == http.StatusBadRequest:
-		// The route exists and only wants an organization.
+	case hasStatus(err2, http.StatusBadRequest):
+		// The route exists and only wants an organization (or another one).
 		return APIFunctions, nil
-	case routeAbsent(err2):
-		return "", fmt.Errorf("this server serves neither /api/v2/scripts (%v) nor /api/v2/functions (%v); invocable scripts exist only in InfluxDB Cloud: check the url setting", err, err2)
-	default:
+	case !routeAbsent(err2):
 		return "", err2
+	case orgID == "" || !hasStatus(err2, http.StatusNotFound):
+		return "", noScriptsAPI(err, err2)
+	}
+	// A 404 for a list that names an organization may mean the organization,
+	// not the path, is unknown. The same list without it tells them apart;
+	// this costs a request only on the way to an error.
+	err3 := c.probe(ctx, "api/v2/functions", "functions", url.Values{"limit": {"1"}})
+	switch {
+	case err3 == nil || hasStatus(err3, http.StatusBadRequest):
+		return APIFunctions, fmt.Errorf("%w: /api/v2/functions is served, but not for organization %s: no organization with that ID is visible to this token (%v)", ErrOrgNotFound, orgID, err2)
+	case routeAbsent(err3):
+		return "", noScriptsAPI(err, err2)
+	default:
+		return "", err3
 	}
 }
+
+func noScriptsAPI(scriptsErr, functionsErr error) error {
+	return fmt.Errorf("%w: this server serves neither /api/v2/scripts (%v) nor /api/v2/functions (%v); invocable scripts exist only in InfluxDB Cloud: check the url setting", ErrNoScriptsAPI, scriptsErr, functionsErr)
+}
+
+// errNotTheAPI marks a probe answer that is a success but not the scripts
+// API (a proxy's catch-all page, some other JSON): the path is not served.
+var errNotTheAPI = errors.New("the answer is not the scripts API")
 
 // probe lists at most one script and checks that the answer has the
 // generation's list key, so an HTML catch-all page is not taken for the API.
@@ -139,21 +165,21 @@ func (c *Client) probe(ctx context.Context, path, key string, q url.Values) erro
 	if err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, query: q}, &page); err != nil {
 		var de *DecodeError
 		if errors.As(err, &de) {
-			return &APIError{Op: op, StatusCode: http.StatusNotFound, Message: "the answer is not the scripts API: " + de.Err.Error()}
+			return fmt.Errorf("%s: %w: %v", op, errNotTheAPI, de.Err)
 		}
 		return err
 	}
 	if _, ok := page[key]; !ok {
-		return &APIError{Op: op, StatusCode: http.StatusNotFound, Message: fmt.Sprintf("the answer has no %q list", key)}
+		return fmt.Errorf("%s: %w: the answer has no %q list", op, errNotTheAPI, key)
 	}
 	return nil
 }
 
-// routeAbsent is a 404 or 405 on a list request: the path is not served.
-// (A 404 for an unknown script id never reaches here: detection lists.)
+// routeAbsent is a 404 or 405 on a list request, or an answer that is not
+// the API: the path is not served. (A 404 for an unknown script id never
+// reaches here: detection lists.)
 func routeAbsent(err error) bool {
-	var ae *APIError
-	return errors.As(err, &ae) && (ae.StatusCode == http.StatusNotFound || ae.StatusCode == http.StatusMethodNotAllowed)
+	return errors.Is(err, errNotTheAPI) || hasStatus(err, http.StatusNotFound) || hasStatus(err, http.StatusMethodNotAllowed)
 }
 
 // Org is an InfluxDB organization.
@@ -162,19 +188,72 @@ type Org struct {
 	Name string `json:"name"`
 }
 
-// LookupOrgID resolves an organization name to its ID.
-func (c *Client) LookupOrgID(ctx context.Context, name string) (string, error) {
+// listOrgs lists the organizations that match q and that the token can see.
+// An answer that says there is no such organization, 404 or the 400 InfluxDB
+// Cloud gives for an organization that does not own the token, is
+// ErrOrgNotFound.
+func (c *Client) listOrgs(ctx context.Context, op string, q url.Values) ([]Org, error) {
 	var out struct {
 		Orgs []Org `json:"orgs"`
 	}
+	err := c.do(ctx, &request{op: op, method: http.MethodGet, path: "api/v2/orgs", query: q}, &out)
+	if hasStatus(err, http.StatusNotFound) || hasStatus(err, http.StatusBadRequest) {
+		return nil, fmt.Errorf("%w: %v", ErrOrgNotFound, err)
+	}
+	return out.Orgs, err
+}
+
+// LookupOrgID resolves an organization name to its ID. A name the token
+// cannot see is an error for which errors.Is(err, ErrOrgNotFound) holds.
+func (c *Client) LookupOrgID(ctx context.Context, name string) (string, error) {
 	op := fmt.Sprintf("look up organization %q", name)
-	if err := c.do(ctx, &request{op: op, method: http.MethodGet, path: "api/v2/orgs", query: url.Values{"org": {name}}}, &out); err != nil {
+	orgs, err := c.listOrgs(ctx, op, url.Values{"org": {name}})
+	if err != nil {
 		return "", err
 	}
-	for _, o := range out.Orgs {
+	for _, o := range orgs {
 		if o.Name == name && o.ID != "" {
+			c.orgSeen(o.ID)
 			return o.ID, nil
 		}
 	}
-	return "", &APIError{Op: op, StatusCode: http.StatusNotFound, Code: "not found", Message: "no organization with that name is visible to this token"}
+	return "", fmt.Errorf("%w: %s: no organization with that name is visible to this token", ErrOrgNotFound, op)
+}
+
+// CheckOrg confirms that the token can see the organization with ID orgID,
+// so that a configuration naming another organization fails before anything
+// is written. It asks GET /api/v2/orgs?orgID= at most once per organization
+// for the client's life: a confirmation is kept (as is one that detection
+// or LookupOrgID already gave), a failure is not. An organization the token
+// cannot see is an error for which errors.Is(err, ErrOrgNotFound) holds;
+// other failures (a token not allowed to read organizations gets 401) are
+// returned as they are.
+func (c *Client) CheckOrg(ctx context.Context, orgID string) error {
+	if orgID == "" {
+		return errors.New("check organization: empty organization ID")
+	}
+	c.orgMu.Lock()
+	defer c.orgMu.Unlock()
+	if c.orgsSeen[orgID] {
+		return nil
+	}
+	op := "check organization " + orgID
+	orgs, err := c.listOrgs(ctx, op, url.Values{"orgID": {orgID}})
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if o.ID == orgID {
+			c.orgsSeen[orgID] = true
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s: no organization with that ID is visible to this token", ErrOrgNotFound, op)
+}
+
+// orgSeen records that the token can see the organization orgID.
+func (c *Client) orgSeen(orgID string) {
+	c.orgMu.Lock()
+	defer c.orgMu.Unlock()
+	c.orgsSeen[orgID] = true
 }

@@ -138,6 +138,7 @@ func TestDetectFailures(t *testing.T) {
 		before      func(w http.ResponseWriter, r *http.Request) bool
 		wantProbes  int
 		wantUnauth  bool
+		wantNoAPI   bool // ErrNoScriptsAPI
 		wantContain []string
 	}{
 		{name: "neither generation",
@@ -145,14 +146,14 @@ func TestDetectFailures(t *testing.T) {
 				writeAPIError(w, http.StatusNotFound, "not found", "path not found")
 				return true
 			},
-			wantProbes: 2, wantContain: []string{"/api/v2/scripts", "/api/v2/functions", "neither", "url setting"}},
+			wantProbes: 2, wantNoAPI: true, wantContain: []string{"/api/v2/scripts", "/api/v2/functions", "neither", "url setting"}},
 		{name: "html catch-all everywhere",
 			before: func(w http.ResponseWriter, r *http.Request) bool {
 				w.Header().Set("Content-Type", "text/html")
 				_, _ = io.WriteString(w, catchAllHTML)
 				return true
 			},
-			wantProbes: 2, wantContain: []string{"/api/v2/scripts", "/api/v2/functions", "not the scripts API"}},
+			wantProbes: 2, wantNoAPI: true, wantContain: []string{"/api/v2/scripts", "/api/v2/functions", "not the scripts API"}},
 		{name: "401 on the scripts probe",
 			before: func(w http.ResponseWriter, r *http.Request) bool {
 				writeAPIError(w, http.StatusUnauthorized, "unauthorized", "unauthorized access")
@@ -194,6 +195,12 @@ func TestDetectFailures(t *testing.T) {
 						t.Errorf("error %q does not contain %q", err, want)
 					}
 				}
+				if got := errors.Is(err, ErrNoScriptsAPI); got != tc.wantNoAPI {
+					t.Errorf("errors.Is(err, ErrNoScriptsAPI) = %v, want %v (%v)", got, tc.wantNoAPI, err)
+				}
+				if tc.wantNoAPI && (IsNotFound(err) || errors.Is(err, ErrOrgNotFound)) {
+					t.Errorf("a missing API reads as a missing script or organization: %v", err)
+				}
 				if got := IsUnauthorized(err); got != tc.wantUnauth {
 					t.Errorf("IsUnauthorized = %v, want %v (%v)", got, tc.wantUnauth, err)
 				}
@@ -209,6 +216,78 @@ func TestDetectFailures(t *testing.T) {
 				if r.Path != "/api/v2/scripts" && r.Path != "/api/v2/functions" {
 					t.Errorf("unexpected request to %s", r.Path)
 				}
+			}
+		})
+	}
+}
+
+// TestDetectWrongOrgOnFunctions: a functions-only server that answers 404
+// to a list naming an organization the token cannot see is a wrong
+// organization, not a server without the API. The list without the
+// organization tells the two apart.
+func TestDetectWrongOrgOnFunctions(t *testing.T) {
+	t.Parallel()
+	const wrongOrg = "00000000000000aa"
+	cases := []struct {
+		name        string
+		routeServed bool // /api/v2/functions exists
+		plainList   int  // status of the list without an organization
+		wantOrg     bool
+	}{
+		{name: "org unknown, list without org served", routeServed: true, plainList: http.StatusOK, wantOrg: true},
+		{name: "org unknown, list without org wants one (400)", routeServed: true, plainList: http.StatusBadRequest, wantOrg: true},
+		{name: "no functions route at all", routeServed: false, wantOrg: false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs := newFakeServer(t, APIFunctions)
+			fs.before = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+				switch {
+				case r.URL.Path != "/api/v2/functions" || !tc.routeServed:
+					writeAPIError(w, http.StatusNotFound, "not found", "path not found")
+				case r.URL.Query().Get("orgID") == wrongOrg:
+					writeAPIError(w, http.StatusNotFound, "not found", "organization not found")
+				case !r.URL.Query().Has("orgID") && tc.plainList == http.StatusBadRequest:
+					writeAPIError(w, http.StatusBadRequest, "invalid", "organization is required")
+				default:
+					writeJSON(w, http.StatusOK, map[string]any{"functions": []Script{}})
+				}
+				return true
+			}
+			c := newTestClient(t, fs.URL(), WithAPI(APIAuto))
+			ctx := context.Background()
+			_, err := c.Capabilities(ctx, wrongOrg)
+			assertNoToken(t, err)
+			if got := errors.Is(err, ErrOrgNotFound); got != tc.wantOrg {
+				t.Errorf("errors.Is(err, ErrOrgNotFound) = %v, want %v (%v)", got, tc.wantOrg, err)
+			}
+			if got := errors.Is(err, ErrNoScriptsAPI); got == tc.wantOrg {
+				t.Errorf("errors.Is(err, ErrNoScriptsAPI) = %v, want %v (%v)", got, !tc.wantOrg, err)
+			}
+			if IsNotFound(err) {
+				t.Errorf("detection error reads as a missing script: %v", err)
+			}
+			if tc.wantOrg && !strings.Contains(err.Error(), wrongOrg) {
+				t.Errorf("error %q does not name the organization", err)
+			}
+			var probes []string
+			for _, r := range fs.requests() {
+				probes = append(probes, r.Path+"?"+r.Query.Encode())
+			}
+			want := []string{"/api/v2/scripts?limit=1", "/api/v2/functions?limit=1&orgID=" + wrongOrg, "/api/v2/functions?limit=1"}
+			if !slices.Equal(probes, want) {
+				t.Errorf("probes = %q, want %q", probes, want)
+			}
+
+			// The generation learnt on the way is kept; a missing API is not.
+			caps, err := c.Capabilities(ctx, testOrgID)
+			n := len(fs.requests()) - len(want)
+			switch {
+			case tc.wantOrg && (err != nil || caps.API != APIFunctions || n != 0):
+				t.Errorf("after a wrong organization: Capabilities = %+v, %v with %d more requests; want functions, kept", caps, err, n)
+			case !tc.wantOrg && (err == nil || n == 0):
+				t.Errorf("after no API: Capabilities = %+v, %v with %d more requests; want a new detection", caps, err, n)
 			}
 		})
 	}

@@ -203,6 +203,13 @@ func (fs *fakeServer) route(w http.ResponseWriter, r *http.Request, body []byte)
 	p := r.URL.Path
 	coll := fs.collection()
 	switch {
+	case p == "/api/v2/orgs" && r.Method == http.MethodGet && r.URL.Query().Has("orgID"):
+		// Like InfluxDB Cloud: only the organization that owns the token.
+		if r.URL.Query().Get("orgID") != testOrgID {
+			writeAPIError(w, http.StatusNotFound, "not found", "organization not found")
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"orgs": []Org{{ID: testOrgID, Name: "my org"}}})
 	case p == "/api/v2/orgs" && r.Method == http.MethodGet:
 		name := r.URL.Query().Get("org")
 		writeJSON(w, http.StatusOK, map[string]any{"orgs": []Org{

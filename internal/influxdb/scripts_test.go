@@ -806,7 +806,123 @@ func TestLookupOrgID(t *testing.T) {
 	}
 	c2 := newTestClient(t, fs2.URL())
 	_, err = c2.LookupOrgID(context.Background(), "mine")
-	if !IsNotFound(err) || !strings.Contains(err.Error(), `"mine"`) {
-		t.Errorf("LookupOrgID(unknown) = %v, want a not-found error naming the org", err)
+	if !errors.Is(err, ErrOrgNotFound) || !strings.Contains(err.Error(), `"mine"`) {
+		t.Errorf("LookupOrgID(unknown) = %v, want ErrOrgNotFound naming the org", err)
+	}
+	if IsNotFound(err) {
+		t.Errorf("LookupOrgID(unknown) = %v reads as a missing script", err)
+	}
+
+	// The contract's answers for a name that matches no organization (404)
+	// and for one that does not own the token (400) mean the same.
+	for _, status := range []int{http.StatusNotFound, http.StatusBadRequest} {
+		fs3 := newFakeServer(t, APIScripts)
+		fs3.before = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+			writeAPIError(w, status, "not found", `organization name "mine" not found`)
+			return true
+		}
+		_, err = newTestClient(t, fs3.URL()).LookupOrgID(context.Background(), "mine")
+		if !errors.Is(err, ErrOrgNotFound) || IsNotFound(err) || !strings.Contains(err.Error(), `organization name "mine" not found`) {
+			t.Errorf("LookupOrgID answered %d = %v, want ErrOrgNotFound quoting the server", status, err)
+		}
+	}
+}
+
+func TestCheckOrg(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fs := newFakeServer(t, APIScripts)
+	c := newTestClient(t, fs.URL())
+	for range 3 {
+		if err := c.CheckOrg(ctx, testOrgID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := fs.requests()
+	if len(reqs) != 1 || reqs[0].Path != "/api/v2/orgs" || reqs[0].Query.Get("orgID") != testOrgID {
+		t.Errorf("requests = %+v, want one GET /api/v2/orgs?orgID=%s (the answer is kept)", reqs, testOrgID)
+	}
+
+	// An organization the token cannot see, each time it is asked.
+	for range 2 {
+		err := c.CheckOrg(ctx, "00000000000000aa")
+		if !errors.Is(err, ErrOrgNotFound) || !strings.Contains(err.Error(), "00000000000000aa") {
+			t.Errorf("CheckOrg(other) = %v, want ErrOrgNotFound naming it", err)
+		}
+		if IsNotFound(err) {
+			t.Errorf("CheckOrg(other) = %v reads as a missing script", err)
+		}
+	}
+	if n := len(fs.requests()); n != 3 {
+		t.Errorf("%d requests, want 3: a failure is not kept", n)
+	}
+	if err := c.CheckOrg(ctx, ""); err == nil {
+		t.Error("CheckOrg(\"\") succeeded")
+	}
+
+	cases := []struct {
+		name       string
+		status     int
+		body       any
+		wantOrg    bool // ErrOrgNotFound
+		wantUnauth bool
+	}{
+		{"listed", 200, map[string]any{"orgs": []Org{{ID: testOrgID, Name: "o"}}}, false, false},
+		{"another org listed", 200, map[string]any{"orgs": []Org{{ID: "00000000000000aa", Name: "o"}}}, true, false},
+		{"empty list", 200, map[string]any{"orgs": []Org{}}, true, false},
+		{"404", 404, map[string]string{"code": "not found", "message": "organization not found"}, true, false},
+		{"400 of an org that does not own the token", 400, map[string]string{"code": "invalid", "message": "failed to decode request body: organization not found"}, true, false},
+		{"401: may not read organizations", 401, map[string]string{"code": "unauthorized", "message": "unauthorized access"}, false, true},
+	}
+	for _, tc := range cases {
+		fs := newFakeServer(t, APIScripts)
+		fs.before = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+			writeJSON(w, tc.status, tc.body)
+			return true
+		}
+		err := newTestClient(t, fs.URL()).CheckOrg(ctx, testOrgID)
+		if got := errors.Is(err, ErrOrgNotFound); got != tc.wantOrg {
+			t.Errorf("%s: CheckOrg = %v; ErrOrgNotFound %v, want %v", tc.name, err, got, tc.wantOrg)
+		}
+		if got := hasStatus(err, http.StatusUnauthorized); got != tc.wantUnauth {
+			t.Errorf("%s: CheckOrg = %v; a 401 %v, want %v", tc.name, err, got, tc.wantUnauth)
+		}
+		if !tc.wantOrg && !tc.wantUnauth && err != nil {
+			t.Errorf("%s: CheckOrg = %v", tc.name, err)
+		}
+		assertNoToken(t, err)
+	}
+}
+
+// TestCheckOrgKnownFromEarlierAnswers: an organization that a name lookup
+// or a functions detection already showed needs no request of its own.
+func TestCheckOrgKnownFromEarlierAnswers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	fs := newFakeServer(t, APIScripts)
+	c := newTestClient(t, fs.URL())
+	id, err := c.LookupOrgID(ctx, "my org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckOrg(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fs.requests()); n != 1 {
+		t.Errorf("%d requests after a lookup by name and a check, want 1", n)
+	}
+
+	fn := newFakeServer(t, APIFunctions)
+	c = newTestClient(t, fn.URL(), WithAPI(APIAuto))
+	if _, err := c.Capabilities(ctx, testOrgID); err != nil {
+		t.Fatal(err)
+	}
+	before := len(fn.requests())
+	if err := c.CheckOrg(ctx, testOrgID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fn.requests()) - before; n != 0 {
+		t.Errorf("%d requests for an organization whose functions were listed, want 0", n)
 	}
 }

@@ -24,6 +24,10 @@ func adviceFor(err error) string {
 	var te *influxdb.TransportError
 	var de *influxdb.DecodeError
 	switch {
+	case errors.Is(err, influxdb.ErrOrgNotFound):
+		return "The token cannot see that organization: it does not exist, or the token belongs to another one. Check org_id or org (on the provider, or org_id on the resource) against the token's organization; InfluxDB Cloud puts scripts in the organization of the token."
+	case errors.Is(err, influxdb.ErrNoScriptsAPI):
+		return "The server answers, but serves neither /api/v2/scripts nor /api/v2/functions. Invocable scripts exist only in InfluxDB Cloud: check that url is a Cloud region URL (for example https://us-east-1-1.aws.cloud2.influxdata.com) and that no proxy rewrites the paths."
 	case errors.As(err, &ae):
 		switch {
 		case ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden:

@@ -147,9 +147,18 @@ func TestAccReliability_createThenDrop(t *testing.T) {
 func TestAccReliability_timeout(t *testing.T) {
 	s := newTestServer(t, emulator.Options{})
 	s.requireEmulator(t)
-	// The generation is pinned so that the first request is the create
-	// itself, not a detection that would time out before it.
-	slow := s.providerBlock(`  timeout = "300ms"`, `  max_retries = 1`, s.pinnedAPI()) + `
+	// The generation is pinned, and the organization check answered at
+	// once by a front, so that the first slow request is the create itself,
+	// not a detection or a check that would time out before it.
+	front := s.frontURL(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v2/orgs" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = fmt.Fprintf(w, `{"orgs":[{"id":%q,"name":"emulator"}]}`, s.OrgID)
+			return
+		}
+		s.ServeHTTP(w, r)
+	})
+	slow := s.providerBlock(front, `  timeout = "300ms"`, `  max_retries = 1`, s.pinnedAPI()) + `
 resource "influxdb_invocable_script" "last_point" {
   name   = "slow"
   script = "from(bucket: params.bucket) |> range(start: -1h)"

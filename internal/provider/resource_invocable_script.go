@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -233,6 +234,10 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 	name := plan.Name.ValueString()
 
 	caps, err := client.Capabilities(ctx, orgID)
+	if errors.Is(err, influxdb.ErrOrgNotFound) {
+		r.reportUnknownOrg(&resp.Diagnostics, orgID, err)
+		return
+	}
 	if err != nil {
 		r.data.addClientError(&resp.Diagnostics, "Unable To Reach The Scripts API", "The provider could not find out which InfluxDB scripts API the server speaks, so nothing was created.", err)
 		return
@@ -240,6 +245,9 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 	if !slices.Contains(caps.Languages, plan.Language.ValueString()) {
 		resp.Diagnostics.AddAttributeError(path.Root("language"), "Language Not Supported By This Server",
 			fmt.Sprintf("The server speaks the %s API, which accepts the languages %s; %q is not one of them. Nothing was created.", caps.API, strings.Join(caps.Languages, ", "), plan.Language.ValueString()))
+		return
+	}
+	if !r.checkOrg(ctx, client, orgID, &resp.Diagnostics) {
 		return
 	}
 
@@ -264,6 +272,39 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 		fmt.Sprintf("The script %s was created, but its parameters could not be read; params stays empty until the next refresh reads them.", created.ID), &resp.Diagnostics)
 	resp.Diagnostics.Append(state.setInto(ctx, &resp.State)...)
 	r.setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
+}
+
+// checkOrg makes sure, before anything is written, that the token can see
+// the organization the script is meant for (one request per organization
+// and provider process). A token that may not read organizations (401) cannot
+// tell; the create then goes ahead, and removeMisplaced is the last line of
+// defence. It returns false when the caller must stop.
+func (r *invocableScriptResource) checkOrg(ctx context.Context, client *influxdb.Client, orgID string, diags *diag.Diagnostics) bool {
+	if orgID == "" {
+		return true // the token's organization
+	}
+	err := client.CheckOrg(ctx, orgID)
+	var ae *influxdb.APIError
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, influxdb.ErrOrgNotFound):
+		r.reportUnknownOrg(diags, orgID, err)
+		return false
+	case errors.As(err, &ae) && (ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden):
+		tflogDebug(ctx, r.data, "the token may not read organizations; the organization of the new script is checked after the create", map[string]any{"org_id": orgID})
+		return true
+	default:
+		r.data.addClientError(diags, "Unable To Check Organization",
+			fmt.Sprintf("The provider could not confirm that the token can see organization %s, so nothing was created.", orgID), err)
+		return false
+	}
+}
+
+// reportUnknownOrg explains an organization the token cannot see.
+func (r *invocableScriptResource) reportUnknownOrg(diags *diag.Diagnostics, orgID string, err error) {
+	diags.AddAttributeError(path.Root("org_id"), "Organization Not Found",
+		fmt.Sprintf("The token cannot see organization %s, so nothing was created.\n\n%s\n\n%s", orgID, adviceFor(err), r.data.redact(err.Error())))
 }
 
 // removeMisplaced deletes a script InfluxDB created outside the organization
@@ -529,6 +570,12 @@ func (r *invocableScriptResource) readParams(ctx context.Context, client *influx
 	}
 	if !caps.Params {
 		return null, true
+	}
+	if !strings.Contains(s.Script, "params") {
+		// Every reference is params.<name> or params["<name>"]: a text
+		// without the word has none, and the server would answer {}.
+		diags.Append(private.SetKey(ctx, privateParamsSource, paramsSource(s.Script))...)
+		return paramsValue(map[string]string{}), true
 	}
 	params, err := client.Params(ctx, s.ID)
 	switch {

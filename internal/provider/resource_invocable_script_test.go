@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -452,7 +453,8 @@ resource "influxdb_invocable_script" "stolen" {
 			},
 			{
 				// The configured org_id is not the token's organization: the
-				// misplaced script is removed again and the error names both.
+				// create is refused before anything is written (see
+				// TestAccInvocableScript_unknownOrg for the request counts).
 				Config: providerB + `
 resource "influxdb_invocable_script" "b" {
   name   = "same_name"
@@ -464,9 +466,7 @@ resource "influxdb_invocable_script" "wrong_org" {
   script = "from(bucket: params.bucket) |> range(start: -3h)"
 }
 `,
-				// (The functions generation takes orgID in the request and
-				// refuses another organization's ID outright.)
-				ExpectError: regexp.MustCompile(`(?s)organization\s+00000000000000bb.*organization\s+00000000000000aa|organization\s+not\s+found`),
+				ExpectError: errorRe("Organization Not Found", "cannot see organization 00000000000000aa"),
 			},
 			{
 				Config: providerB + `
@@ -482,6 +482,224 @@ resource "influxdb_invocable_script" "b" {
 			},
 		},
 	})
+}
+
+// writeCount is how many requests since the last reset could have changed
+// the server's scripts: creates, updates and deletes, on either generation.
+func (s *testServer) writeCount() int {
+	n := 0
+	for key, count := range s.Stats() {
+		method, route, _ := strings.Cut(key, " ")
+		if (method == http.MethodPost || method == http.MethodPatch || method == http.MethodDelete) && !strings.HasSuffix(route, "/invoke") {
+			n += count
+		}
+	}
+	return n
+}
+
+// An org_id the token cannot see (another organization, or none at all)
+// fails before anything is written: zero creates, updates or deletes. Run
+// with INFLUXDB_TEST_APIS=functions it covers the older generation, whose
+// detection lists the organization and meets its 400 or 404.
+func TestAccInvocableScript_unknownOrg(t *testing.T) {
+	orgA := emulator.Org{ID: "00000000000000aa", Name: "team-a", Tokens: []string{"token-a"}}
+	orgB := emulator.Org{ID: "00000000000000bb", Name: "team-b", Tokens: []string{"token-b"}}
+	s := newTestServer(t, emulator.Options{Orgs: []emulator.Org{orgA, orgB}})
+	providerB := s.providerBlock(`token = "token-b"`, fmt.Sprintf("org_id = %q", orgB.ID))
+	for _, orgID := range []string{orgA.ID, "00000000000000ff"} {
+		t.Run(orgID, func(t *testing.T) {
+			s.ResetStats()
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders,
+				Steps: []resource.TestStep{{
+					Config: providerB + fmt.Sprintf(`
+resource "influxdb_invocable_script" "elsewhere" {
+  name   = "elsewhere"
+  org_id = %q
+  script = "from(bucket: params.bucket) |> range(start: -1h)"
+}
+`, orgID),
+					ExpectError: errorRe("Organization Not Found", "cannot see organization "+orgID, "does not exist, or the token belongs to another one"),
+				}},
+			})
+			if n := s.writeCount(); n != 0 {
+				t.Errorf("%d mutating requests for a configuration error, want 0 (%v)", n, s.Stats())
+			}
+			if n := s.ScriptCount(orgA.ID) + s.ScriptCount(orgB.ID); n != 0 {
+				t.Errorf("%d scripts stored", n)
+			}
+		})
+	}
+}
+
+// A functions-only server answers 404 to a list that names an organization
+// that does not exist. Detection tells that from a server without the API:
+// the error is about the organization, and nothing is written.
+func TestAccInvocableScript_unknownOrgDetection(t *testing.T) {
+	s := newTestServer(t, emulator.Options{APIs: emulator.APIsFunctions})
+	s.ResetStats()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: s.providerBlock(`org_id = "00000000000000ff"`) + `
+resource "influxdb_invocable_script" "s" {
+  name   = "s"
+  script = "from(bucket: params.bucket) |> range(start: -1h)"
+}
+`,
+			ExpectError: errorRe("Organization Not Found", "cannot see organization 00000000000000ff", "/api/v2/functions is served, but not for organization 00000000000000ff"),
+		}},
+	})
+	st := s.Stats()
+	if n := s.writeCount(); n != 0 {
+		t.Errorf("%d mutating requests, want 0 (%v)", n, st)
+	}
+	// The list naming the organization, then the same list without it.
+	if n := st["GET /api/v2/functions"]; n != 2 {
+		t.Errorf("%d lists of /api/v2/functions, want 2 (%v)", n, st)
+	}
+}
+
+// A URL that serves neither generation of the API is reported as such,
+// not as a missing object.
+func TestAccInvocableScript_noScriptsAPI(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	front := s.frontURL(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte("<html><body>Not Found</body></html>"))
+	})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: s.providerBlock(front) + `
+resource "influxdb_invocable_script" "s" {
+  name   = "s"
+  script = "from(bucket: params.bucket) |> range(start: -1h)"
+}
+`,
+			ExpectError: errorRe("Unable To Reach The Scripts API", "serves neither /api/v2/scripts nor /api/v2/functions", "Cloud region URL"),
+		}},
+	})
+}
+
+// The check before the create cannot tell when the token may not read
+// organizations (401); the provider then creates, and a script that lands in
+// another organization than the configured one is deleted again and
+// reported.
+func TestAccInvocableScript_misplacedScriptRemoved(t *testing.T) {
+	orgA := emulator.Org{ID: "00000000000000aa", Name: "team-a", Tokens: []string{"token-a"}}
+	orgB := emulator.Org{ID: "00000000000000bb", Name: "team-b", Tokens: []string{"token-b"}}
+	s := newTestServer(t, emulator.Options{Orgs: []emulator.Org{orgA, orgB}})
+	var orgChecks atomic.Int32
+	front := s.frontURL(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v2/orgs" {
+			orgChecks.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"code":"unauthorized","message":"unauthorized access"}`))
+			return
+		}
+		s.ServeHTTP(w, r)
+	})
+	want := errorRe("Script Created In Another Organization", "in organization 00000000000000bb", "asks for organization 00000000000000aa", "was removed again")
+	if functionsOnly() {
+		// The functions generation takes orgID in the create and refuses
+		// another organization's ID itself.
+		want = errorRe("Unable To Create Script", "organization not found")
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: s.providerBlock(front, `token = "token-b"`, fmt.Sprintf("org_id = %q", orgB.ID)) + `
+resource "influxdb_invocable_script" "misplaced" {
+  name   = "misplaced"
+  org_id = "00000000000000aa"
+  script = "from(bucket: params.bucket) |> range(start: -3h)"
+}
+`,
+			ExpectError: want,
+		}},
+	})
+	if orgChecks.Load() == 0 {
+		t.Error("the organization was never checked")
+	}
+	if n := s.ScriptCount(orgA.ID) + s.ScriptCount(orgB.ID); n != 0 {
+		t.Errorf("%d scripts left behind", n)
+	}
+}
+
+// A script that cannot reference a parameter (its text does not contain
+// "params") gets params {} without asking /params: its create is one
+// request after detection. The organization is checked once per provider
+// process, not per script.
+func TestAccInvocableScript_createWithoutParams(t *testing.T) {
+	s := newTestServer(t, emulator.Options{})
+	const plain = "from(bucket: \"telegraf\") |> range(start: -1h) |> last()"
+	var emptyParams knownvalue.Check = knownvalue.MapExact(map[string]knownvalue.Check{})
+	detection, noOrg := 1, `org_id = null`
+	if functionsOnly() {
+		// /api/v2/scripts (absent), then /api/v2/functions of the
+		// organization, which the functions generation needs.
+		detection, noOrg = 2, ""
+		emptyParams = knownvalue.Null()
+	}
+	total := func(want int) serverCheck {
+		return func() error {
+			n := 0
+			for _, c := range s.Stats() {
+				n += c
+			}
+			if n != want {
+				return fmt.Errorf("%d requests, want %d (%v)", n, want, s.Stats())
+			}
+			return nil
+		}
+	}
+	scripts := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "resource \"influxdb_invocable_script\" \"p%d\" {\n  name   = \"p%d\"\n  script = %q\n}\n", i, i, plain)
+		}
+		return b.String()
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: s.ResetStats,
+				Config:    s.providerBlock(noOrg) + scripts(1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("influxdb_invocable_script.p0", tfjsonpath.New("params"), emptyParams),
+					s.expectRequests(map[string]int{"POST /api/v2/scripts": 1, "GET /api/v2/scripts/{id}/params": 0}),
+					total(detection + 1),
+				},
+			},
+			{
+				// With org_id: one organization check for three creates.
+				PreConfig: s.ResetStats,
+				Config:    s.providerBlock() + scripts(4),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("influxdb_invocable_script.p3", tfjsonpath.New("params"), emptyParams),
+					s.expectRequests(map[string]int{"POST /api/v2/scripts": 3, "GET /api/v2/scripts/{id}/params": 0}),
+					orgChecks(s, 1),
+				},
+			},
+		},
+	})
+}
+
+// orgChecks asserts how many organization checks the server saw: want on
+// the scripts generation; on the functions one at most want, as a detection
+// that listed the organization already confirmed it.
+func orgChecks(s *testServer, want int) serverCheck {
+	return func() error {
+		got := s.Stats()["GET /api/v2/orgs"]
+		if got != want && (!functionsOnly() || got > want) {
+			return fmt.Errorf("%d organization checks, want %d (%v)", got, want, s.Stats())
+		}
+		return nil
+	}
 }
 
 // Bad input is refused at plan time, naming the attribute, and nothing
