@@ -87,13 +87,7 @@ func (d *scriptDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, diags := d.data.clientOrError()
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	ctx = d.data.maskToken(ctx)
-
-	orgID, ok := dataSourceOrgID(ctx, d.data, m.OrgID, &resp.Diagnostics)
+	ctx, client, orgID, ok := d.data.beginRead(ctx, m.OrgID, &resp.Diagnostics)
 	if !ok {
 		return
 	}

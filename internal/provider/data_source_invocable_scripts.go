@@ -94,13 +94,7 @@ func (d *scriptsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, diags := d.data.clientOrError()
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	ctx = d.data.maskToken(ctx)
-
-	orgID, ok := dataSourceOrgID(ctx, d.data, m.OrgID, &resp.Diagnostics)
+	ctx, client, orgID, ok := d.data.beginRead(ctx, m.OrgID, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -140,21 +134,6 @@ func (d *scriptsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	m.Scripts = scriptListValue(scripts)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-// dataSourceOrgID is the organization a data source works in: its own
-// org_id, else the provider's default, else "" (the token's organization).
-func dataSourceOrgID(ctx context.Context, data *providerData, configured types.String, diags *diag.Diagnostics) (string, bool) {
-	if !configured.IsNull() && !configured.IsUnknown() {
-		return configured.ValueString(), true
-	}
-	id, err := data.defaultOrgID(ctx)
-	if err != nil {
-		data.addClientError(diags, "Unable To Resolve Organization",
-			fmt.Sprintf("The provider's org %q could not be turned into an organization ID.", data.orgName), err)
-		return "", false
-	}
-	return id, true
 }
 
 // orgPhrase names an organization in a message.

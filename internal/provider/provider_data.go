@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/tf-influxdb/terraform-provider-influxdb/internal/influxdb"
@@ -78,6 +79,28 @@ func (d *providerData) begin(ctx context.Context, limit func(context.Context, ti
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	return d.maskToken(ctx), cancel, client
+}
+
+// beginRead is the shared opening of a data source's Read: the client, a
+// context that masks the token in logs, and the organization to read from
+// (configured, else the provider's, else "" for the token's). ok is false
+// when diags got an error.
+func (d *providerData) beginRead(ctx context.Context, configuredOrg types.String, diags *diag.Diagnostics) (_ context.Context, _ *influxdb.Client, orgID string, ok bool) {
+	client, dd := d.clientOrError()
+	if diags.Append(dd...); dd.HasError() {
+		return ctx, nil, "", false
+	}
+	ctx = d.maskToken(ctx)
+	if !configuredOrg.IsNull() && !configuredOrg.IsUnknown() {
+		return ctx, client, configuredOrg.ValueString(), true
+	}
+	id, err := d.defaultOrgID(ctx)
+	if err != nil {
+		d.addClientError(diags, "Unable To Resolve Organization",
+			fmt.Sprintf("The provider's org %q could not be turned into an organization ID.", d.orgName), err)
+		return ctx, nil, "", false
+	}
+	return ctx, client, id, true
 }
 
 // defaultOrgID returns the organization ID scripts go to when a resource
