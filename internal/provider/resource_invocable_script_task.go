@@ -474,10 +474,10 @@ func staleTaskFields(t *influxdb.Task, plan *scriptTaskModel) []string {
 			stale = append(stale, name)
 		}
 	}
-	if !sameDuration(t.Every, plan.Every.ValueString()) {
+	if !influxdb.SameDuration(t.Every, plan.Every.ValueString()) {
 		stale = append(stale, "every")
 	}
-	if !sameDuration(t.Offset, plan.Offset.ValueString()) {
+	if !influxdb.SameDuration(t.Offset, plan.Offset.ValueString()) {
 		stale = append(stale, "offset")
 	}
 	slices.Sort(stale)

@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/influxdb"
 )
 
 // This file holds what the task resource and the tasks data source share:
@@ -159,60 +161,11 @@ func jsonToAttr(v any) (attr.Value, error) {
 // such as 1h30m, 5m, 1d, 1w or 1mo.
 var fluxDurationPattern = regexp.MustCompile(`^(?:[0-9]+(?:y|mo|w|d|h|m|s|ms|us|µs|ns))+$`)
 
-// fluxDurationPart is one integer and unit pair of a duration literal; the
-// longer units come first so that "mo" and "ms" are not read as "m".
-var fluxDurationPart = regexp.MustCompile(`([0-9]+)(y|mo|ms|us|µs|ns|w|d|h|m|s)`)
-
-// fluxDurationNanos is the length of each fixed unit; y and mo are counted
-// apart, in months, as their length varies.
-var fluxDurationNanos = map[string]int64{
-	"w": 7 * 24 * 3600e9, "d": 24 * 3600e9, "h": 3600e9, "m": 60e9, "s": 1e9,
-	"ms": 1e6, "us": 1e3, "µs": 1e3, "ns": 1,
-}
-
-// durationLength reads a Flux duration literal as months and nanoseconds.
-// "" and "0" are zero, as the API takes "0" for no offset.
-func durationLength(s string) (months, nanos *big.Int, ok bool) {
-	months, nanos = new(big.Int), new(big.Int)
-	if s == "" || s == "0" {
-		return months, nanos, true
-	}
-	if !fluxDurationPattern.MatchString(s) {
-		return nil, nil, false
-	}
-	for _, m := range fluxDurationPart.FindAllStringSubmatch(s, -1) {
-		n, good := new(big.Int).SetString(m[1], 10)
-		if !good {
-			return nil, nil, false
-		}
-		switch m[2] {
-		case "y":
-			months.Add(months, n.Mul(n, big.NewInt(12)))
-		case "mo":
-			months.Add(months, n)
-		default:
-			nanos.Add(nanos, n.Mul(n, big.NewInt(fluxDurationNanos[m[2]])))
-		}
-	}
-	return months, nanos, true
-}
-
-// sameDuration reports whether two duration literals are the same length
-// however written: 1h and 60m, 1d and 24h, "" and 0s.
-func sameDuration(a, b string) bool {
-	if a == b {
-		return true
-	}
-	am, an, okA := durationLength(a)
-	bm, bn, okB := durationLength(b)
-	return okA && okB && am.Cmp(bm) == 0 && an.Cmp(bn) == 0
-}
-
 // keepDuration is the state value of a duration the server reported: the
 // prior spelling when it is the same length (null when the server reports a
 // zero offset that prior left out), else the server's.
 func keepDuration(prior types.String, server string) types.String {
-	if !prior.IsUnknown() && sameDuration(prior.ValueString(), server) {
+	if !prior.IsUnknown() && influxdb.SameDuration(prior.ValueString(), server) {
 		return prior
 	}
 	return nullIfEmpty(server)

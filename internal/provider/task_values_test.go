@@ -86,20 +86,6 @@ func TestParamsFromServerRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSameDuration(t *testing.T) {
-	for _, p := range [][2]string{{"1h", "60m"}, {"1d", "24h"}, {"1w", "7d"}, {"1h30m", "90m"}, {"1y", "12mo"},
-		{"1s", "1000ms"}, {"1us", "1µs"}, {"", "0s"}, {"0", "0m"}, {"", ""}, {"1mo1d", "1mo24h"}} {
-		if !sameDuration(p[0], p[1]) || !sameDuration(p[1], p[0]) {
-			t.Errorf("%q and %q differ", p[0], p[1])
-		}
-	}
-	for _, p := range [][2]string{{"1h", "61m"}, {"1mo", "30d"}, {"1m", "1ms"}, {"", "5m"}, {"1h", "x"}, {"1mo", "1m"}} {
-		if sameDuration(p[0], p[1]) || sameDuration(p[1], p[0]) {
-			t.Errorf("%q and %q compare equal", p[0], p[1])
-		}
-	}
-}
-
 // A duration the server spells otherwise keeps the configured spelling, so
 // that the apply is consistent and the next plan empty; a different length
 // is the server's, so that drift shows.
