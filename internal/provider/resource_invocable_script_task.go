@@ -110,7 +110,7 @@ func (r *scriptTaskResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"every": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Run interval, a Flux duration literal such as `1h`, `30m` or `1h30m`. Exactly one of `every` and `cron` is required; switching between them is an update in place.",
-				Validators:          []validator.String{fluxDurationValidator{}},
+				Validators:          []validator.String{fluxDurationValidator{}, nonZeroDurationValidator{}},
 			},
 			"cron": schema.StringAttribute{
 				Optional:            true,

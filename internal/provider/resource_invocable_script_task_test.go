@@ -498,6 +498,7 @@ func TestAccInvocableScriptTask_badInput(t *testing.T) {
 		{``, errorRe("Missing Attribute Configuration", "Exactly one of these attributes must be configured: [every,cron]")},
 		{`every = "1 hour"`, errorRe("Invalid Duration", `every = "1 hour"`)},
 		{`every = "60"`, errorRe("Invalid Duration")},
+		{`every = "0h0m"`, errorRe("Invalid Duration", `every = "0h0m" is zero`)},
 		{`every = "1h"
   offset = "0"`, errorRe("Invalid Duration", "leave offset out")},
 		{`cron = "* * *"`, errorRe("Invalid Cron Expression", "3 fields")},

@@ -193,6 +193,29 @@ func (fluxDurationValidator) ValidateString(_ context.Context, req validator.Str
 	}
 }
 
+// nonZeroDurationValidator refuses a zero every (0s, 0h), which is a
+// duration literal but no schedule.
+type nonZeroDurationValidator struct{}
+
+func (nonZeroDurationValidator) Description(context.Context) string {
+	return "value must be longer than zero"
+}
+
+func (v nonZeroDurationValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (nonZeroDurationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	if fluxDurationPattern.MatchString(s) && influxdb.SameDuration(s, "0") {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
+			fmt.Sprintf("%s = %q is zero, so the task would never be scheduled. Give an interval such as 1h or 30m.", req.Path, s))
+	}
+}
+
 // cronValidator accepts the cron expressions InfluxDB tasks take: five
 // fields (minute hour day-of-month month day-of-week), or six with seconds
 // first, or a macro such as @hourly or "@every 1h".
