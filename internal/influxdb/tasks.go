@@ -267,14 +267,14 @@ func (c *Client) CreateTask(ctx context.Context, in TaskCreate) (*Task, error) {
 }
 
 // sameTask reports whether t is what in asks for, parameters compared as
-// JSON values.
+// JSON values and durations by length.
 func sameTask(t *Task, in TaskCreate) bool {
 	status := in.Status
 	if status == "" {
 		status = "active"
 	}
-	if t.Name != in.Name || t.Description != in.Description || t.ScriptID != in.ScriptID || t.Every != in.Every ||
-		t.Cron != in.Cron || t.Offset != in.Offset || t.Status != status {
+	if t.Name != in.Name || t.Description != in.Description || t.ScriptID != in.ScriptID || !SameDuration(t.Every, in.Every) ||
+		t.Cron != in.Cron || !SameDuration(t.Offset, in.Offset) || t.Status != status {
 		return false
 	}
 	got, err := t.Parameters()

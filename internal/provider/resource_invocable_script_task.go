@@ -110,7 +110,7 @@ func (r *scriptTaskResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"every": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Run interval, a Flux duration literal such as `1h`, `30m` or `1h30m`. Exactly one of `every` and `cron` is required; switching between them is an update in place.",
-				Validators:          []validator.String{fluxDurationValidator{}},
+				Validators:          []validator.String{fluxDurationValidator{}, nonZeroDurationValidator{}},
 			},
 			"cron": schema.StringAttribute{
 				Optional:            true,
@@ -293,14 +293,18 @@ func (r *scriptTaskResource) Create(ctx context.Context, req resource.CreateRequ
 		resp.Diagnostics.AddAttributeError(path.Root("org_id"), "Task Created In Another Organization", detail)
 		return
 	}
-	r.writeState(ctx, created, plan.ScriptParameters, plan.Timeouts, &resp.State, resp.Identity, &resp.Diagnostics)
+	r.writeState(ctx, created, &plan, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
-// writeState stores the task as the server reported it. script_parameters
-// keeps prior (the configuration or the previous state) when the server's
-// parameters are the same JSON values, so that 5 against 5.0, or another key
-// order, is no change.
-func (r *scriptTaskResource) writeState(ctx context.Context, t *influxdb.Task, prior types.Dynamic, to timeouts.Value, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
+// writeState stores the task as the server reported it. Where the server
+// says the same as prior (the plan, or the previous state) in other words,
+// prior's spelling is kept: script_parameters that are the same JSON values
+// (5 against 5.0, another key order), and every and offset that are the same
+// duration (60m against 1h, an offset of 0s against none). Otherwise a
+// server that normalises would fail the apply with an inconsistent result
+// and plan a change after every refresh.
+func (r *scriptTaskResource) writeState(ctx context.Context, t *influxdb.Task, prior *scriptTaskModel, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
+	to := prior.Timeouts
 	if t.ScriptID == "" {
 		diags.AddError("Not A Script Task",
 			fmt.Sprintf("Task %s (%q) runs Flux of its own, not an invocable script; influxdb_invocable_script_task manages only tasks that reference a script. Manage it another way, and remove it from this resource (terraform state rm, or drop the import).", t.ID, t.Name))
@@ -311,8 +315,8 @@ func (r *scriptTaskResource) writeState(ctx context.Context, t *influxdb.Task, p
 		diags.AddError("Unexpected Task Parameters", fmt.Sprintf("InfluxDB returned task %s with parameters that are not a JSON object: %s", t.ID, err))
 		return
 	}
-	params := prior
-	if priorGo, perr := paramsToGo(ctx, prior); perr != nil || prior.IsUnknown() || !sameParams(priorGo, got) {
+	params := prior.ScriptParameters
+	if priorGo, perr := paramsToGo(ctx, params); perr != nil || params.IsUnknown() || !sameParams(priorGo, got) {
 		params, err = paramsFromServer(got)
 		if err != nil {
 			diags.AddError("Unexpected Task Parameters", fmt.Sprintf("The parameters of task %s cannot be represented: %s", t.ID, err))
@@ -322,7 +326,7 @@ func (r *scriptTaskResource) writeState(ctx context.Context, t *influxdb.Task, p
 	m := scriptTaskModel{
 		ID: types.StringValue(t.ID), OrgID: types.StringValue(t.OrgID), Name: types.StringValue(t.Name),
 		Description: types.StringValue(t.Description), ScriptID: types.StringValue(t.ScriptID), ScriptParameters: params,
-		Every: nullIfEmpty(t.Every), Cron: nullIfEmpty(t.Cron), Offset: nullIfEmpty(t.Offset), Status: types.StringValue(t.Status),
+		Every: keepDuration(prior.Every, t.Every), Cron: nullIfEmpty(t.Cron), Offset: keepDuration(prior.Offset, t.Offset), Status: types.StringValue(t.Status),
 		OwnerID: nullIfEmpty(t.OwnerID), CreatedAt: nullIfEmpty(t.CreatedAt), UpdatedAt: nullIfEmpty(t.UpdatedAt),
 		LatestCompleted: nullIfEmpty(t.LatestCompleted), LastRunStatus: nullIfEmpty(t.LastRunStatus), LastRunError: nullIfEmpty(t.LastRunError),
 		Timeouts: to,
@@ -369,7 +373,7 @@ func (r *scriptTaskResource) Read(ctx context.Context, req resource.ReadRequest,
 		r.data.addClientError(&resp.Diagnostics, "Unable To Read Task", fmt.Sprintf("The provider could not read task %s; the state is unchanged.", id), err)
 		return
 	}
-	r.writeState(ctx, t, state.ScriptParameters, state.Timeouts, &resp.State, resp.Identity, &resp.Diagnostics)
+	r.writeState(ctx, t, &state, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *scriptTaskResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -411,7 +415,7 @@ func (r *scriptTaskResource) Update(ctx context.Context, req resource.UpdateRequ
 			return
 		}
 	}
-	r.writeState(ctx, t, plan.ScriptParameters, plan.Timeouts, &resp.State, resp.Identity, &resp.Diagnostics)
+	r.writeState(ctx, t, &plan, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // taskUpdateFrom lists what differs between plan and state. A switch
@@ -464,12 +468,17 @@ func staleTaskFields(t *influxdb.Task, plan *scriptTaskModel) []string {
 	for name, pair := range map[string][2]string{
 		"name": {t.Name, plan.Name.ValueString()}, "description": {t.Description, plan.Description.ValueString()},
 		"script_id": {t.ScriptID, plan.ScriptID.ValueString()}, "status": {t.Status, plan.Status.ValueString()},
-		"every": {t.Every, plan.Every.ValueString()}, "cron": {t.Cron, plan.Cron.ValueString()},
-		"offset": {t.Offset, plan.Offset.ValueString()},
+		"cron": {t.Cron, plan.Cron.ValueString()},
 	} {
 		if pair[0] != pair[1] {
 			stale = append(stale, name)
 		}
+	}
+	if !influxdb.SameDuration(t.Every, plan.Every.ValueString()) {
+		stale = append(stale, "every")
+	}
+	if !influxdb.SameDuration(t.Offset, plan.Offset.ValueString()) {
+		stale = append(stale, "offset")
 	}
 	slices.Sort(stale)
 	return stale

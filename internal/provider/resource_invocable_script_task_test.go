@@ -448,6 +448,44 @@ resource "influxdb_invocable_script_task" "hourly" {
 	}
 }
 
+// An update that would leave the task without a parameter its script reads,
+// by another script_id or by fewer script_parameters, is refused in the plan:
+// the task keeps running as it was, and no PATCH is sent.
+func TestAccInvocableScriptTask_missingParametersOnUpdate(t *testing.T) {
+	skipScriptTasksOnFunctions(t)
+	s := newTestServer(t, emulator.Options{})
+	task := func(script, params string) string {
+		return taskConfig(s, fmt.Sprintf("  name = \"hourly\"\n  script_id = influxdb_invocable_script.%s.id\n  script_parameters = %s\n  every = \"1h\"", script, params))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{Config: task("alt", `{ bucket = "telegraf" }`)},
+			{
+				// src reads n as well.
+				PreConfig:   s.ResetStats,
+				Config:      task("src", `{ bucket = "telegraf" }`),
+				ExpectError: errorRe("Missing Script Parameters", `reads the parameter "n"`),
+			},
+			{
+				// alt reads bucket, which the new parameters lack.
+				Config:      task("alt", `{ other = "x" }`),
+				ExpectError: errorRe("Missing Script Parameters", `reads the parameter "bucket"`),
+			},
+			{
+				// Nothing changed on the server: the first configuration plans nothing.
+				Config:   task("alt", `{ bucket = "telegraf" }`),
+				PlanOnly: true,
+			},
+		},
+	})
+	// Counted from the first refused plan on; the destroy at the end
+	// sends DELETEs only.
+	if got := s.requests("PATCH /api/v2/tasks/{id}") + s.requests("POST /api/v2/tasks"); got != 0 {
+		t.Errorf("%d POST or PATCH task requests reached the server, want 0 (%v)", got, s.Stats())
+	}
+}
+
 // Validation needs no server, so this runs on either API generation.
 func TestAccInvocableScriptTask_badInput(t *testing.T) {
 	s := newTestServer(t, emulator.Options{})
@@ -460,6 +498,7 @@ func TestAccInvocableScriptTask_badInput(t *testing.T) {
 		{``, errorRe("Missing Attribute Configuration", "Exactly one of these attributes must be configured: [every,cron]")},
 		{`every = "1 hour"`, errorRe("Invalid Duration", `every = "1 hour"`)},
 		{`every = "60"`, errorRe("Invalid Duration")},
+		{`every = "0h0m"`, errorRe("Invalid Duration", `every = "0h0m" is zero`)},
 		{`every = "1h"
   offset = "0"`, errorRe("Invalid Duration", "leave offset out")},
 		{`cron = "* * *"`, errorRe("Invalid Cron Expression", "3 fields")},

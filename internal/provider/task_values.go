@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/influxdb"
 )
 
 // This file holds what the task resource and the tasks data source share:
@@ -159,6 +161,16 @@ func jsonToAttr(v any) (attr.Value, error) {
 // such as 1h30m, 5m, 1d, 1w or 1mo.
 var fluxDurationPattern = regexp.MustCompile(`^(?:[0-9]+(?:y|mo|w|d|h|m|s|ms|us|µs|ns))+$`)
 
+// keepDuration is the state value of a duration the server reported: the
+// prior spelling when it is the same length (null when the server reports a
+// zero offset that prior left out), else the server's.
+func keepDuration(prior types.String, server string) types.String {
+	if !prior.IsUnknown() && influxdb.SameDuration(prior.ValueString(), server) {
+		return prior
+	}
+	return nullIfEmpty(server)
+}
+
 // fluxDurationValidator accepts Flux duration literals.
 type fluxDurationValidator struct{}
 
@@ -178,6 +190,29 @@ func (fluxDurationValidator) ValidateString(_ context.Context, req validator.Str
 	if !fluxDurationPattern.MatchString(s) {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
 			fmt.Sprintf("%s = %q is not a Flux duration literal. Write whole numbers with units, largest first, such as 1h, 30m, 1h30m, 1d or 1w (units: y, mo, w, d, h, m, s, ms, us, ns). For no offset, leave offset out.", req.Path, s))
+	}
+}
+
+// nonZeroDurationValidator refuses a zero every (0s, 0h), which is a
+// duration literal but no schedule.
+type nonZeroDurationValidator struct{}
+
+func (nonZeroDurationValidator) Description(context.Context) string {
+	return "value must be longer than zero"
+}
+
+func (v nonZeroDurationValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (nonZeroDurationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	if fluxDurationPattern.MatchString(s) && influxdb.SameDuration(s, "0") {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
+			fmt.Sprintf("%s = %q is zero, so the task would never be scheduled. Give an interval such as 1h or 30m.", req.Path, s))
 	}
 }
 

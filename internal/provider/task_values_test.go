@@ -3,8 +3,13 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/tf-influxdb/terraform-provider-influxdb/internal/influxdb"
 )
 
 func TestCheckCron(t *testing.T) {
@@ -78,5 +83,44 @@ func TestParamsFromServerRoundTrip(t *testing.T) {
 	}
 	if v, err := paramsFromServer(map[string]any{}); err != nil || !v.IsNull() {
 		t.Errorf("no parameters: %v %v, want null", v, err)
+	}
+}
+
+// A duration the server spells otherwise keeps the configured spelling, so
+// that the apply is consistent and the next plan empty; a different length
+// is the server's, so that drift shows.
+func TestKeepDuration(t *testing.T) {
+	for _, tc := range []struct {
+		prior  types.String
+		server string
+		want   types.String
+	}{
+		{types.StringValue("1h"), "60m", types.StringValue("1h")},
+		{types.StringValue("1h"), "1h0m0s", types.StringValue("1h")},
+		{types.StringNull(), "0s", types.StringNull()},
+		{types.StringNull(), "", types.StringNull()},
+		{types.StringValue("1h"), "2h", types.StringValue("2h")},
+		{types.StringValue("5m"), "", types.StringNull()},
+		{types.StringNull(), "5m", types.StringValue("5m")},
+		{types.StringUnknown(), "5m", types.StringValue("5m")},
+	} {
+		if got := keepDuration(tc.prior, tc.server); !got.Equal(tc.want) {
+			t.Errorf("keepDuration(%s, %q) = %s, want %s", tc.prior, tc.server, got, tc.want)
+		}
+	}
+}
+
+// An update answered with the same schedule in another spelling is applied,
+// not reported as stale; a schedule that did not change is.
+func TestStaleTaskFieldsComparesDurations(t *testing.T) {
+	plan := &scriptTaskModel{Name: types.StringValue("n"), Description: types.StringValue(""), ScriptID: types.StringValue("s"),
+		Status: types.StringValue("active"), Every: types.StringValue("1h"), Cron: types.StringNull(), Offset: types.StringNull()}
+	task := &influxdb.Task{Name: "n", ScriptID: "s", Status: "active", Every: "60m", Offset: "0s"}
+	if stale := staleTaskFields(task, plan); len(stale) != 0 {
+		t.Errorf("same schedule reported stale: %v", stale)
+	}
+	task.Every, task.Offset = "2h", "5m"
+	if stale := staleTaskFields(task, plan); !slices.Equal(stale, []string{"every", "offset"}) {
+		t.Errorf("stale = %v, want [every offset]", stale)
 	}
 }
