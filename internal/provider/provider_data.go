@@ -83,24 +83,32 @@ func (d *providerData) begin(ctx context.Context, limit func(context.Context, ti
 
 // beginRead is the shared opening of a data source's Read: the client, a
 // context that masks the token in logs, and the organization to read from
-// (configured, else the provider's, else "" for the token's). ok is false
-// when diags got an error.
+// (see orgFor). ok is false when diags got an error.
 func (d *providerData) beginRead(ctx context.Context, configuredOrg types.String, diags *diag.Diagnostics) (_ context.Context, _ *influxdb.Client, orgID string, ok bool) {
 	client, dd := d.clientOrError()
 	if diags.Append(dd...); dd.HasError() {
 		return ctx, nil, "", false
 	}
 	ctx = d.maskToken(ctx)
-	if !configuredOrg.IsNull() && !configuredOrg.IsUnknown() {
-		return ctx, client, configuredOrg.ValueString(), true
+	orgID, ok = d.orgFor(ctx, configuredOrg, "", diags)
+	return ctx, client, orgID, ok
+}
+
+// orgFor is the organization an operation works in: the configured one when
+// known, else the provider's (see defaultOrgID). notDone completes the error
+// sentence when the provider's org name cannot be resolved, e.g. ", so the
+// task was not created".
+func (d *providerData) orgFor(ctx context.Context, configured types.String, notDone string, diags *diag.Diagnostics) (string, bool) {
+	if !configured.IsNull() && !configured.IsUnknown() {
+		return configured.ValueString(), true
 	}
 	id, err := d.defaultOrgID(ctx)
 	if err != nil {
 		d.addClientError(diags, "Unable To Resolve Organization",
-			fmt.Sprintf("The provider's org %q could not be turned into an organization ID.", d.orgName), err)
-		return ctx, nil, "", false
+			fmt.Sprintf("The provider's org %q could not be turned into an organization ID%s.", d.orgName, notDone), err)
+		return "", false
 	}
-	return ctx, client, id, true
+	return id, true
 }
 
 // defaultOrgID returns the organization ID scripts go to when a resource

@@ -219,38 +219,11 @@ func (r *invocableScriptResource) Create(ctx context.Context, req resource.Creat
 		return
 	}
 
-	orgID := ""
-	if !plan.OrgID.IsUnknown() && !plan.OrgID.IsNull() {
-		orgID = plan.OrgID.ValueString()
-	} else {
-		id, err := r.data.defaultOrgID(ctx)
-		if err != nil {
-			r.data.addClientError(&resp.Diagnostics, "Unable To Resolve Organization",
-				fmt.Sprintf("The provider's org %q could not be turned into an organization ID, so the script was not created.", r.data.orgName), err)
-			return
-		}
-		orgID = id
+	orgID, ok := r.whereToCreate(ctx, client, &plan, &resp.Diagnostics)
+	if !ok {
+		return
 	}
 	name := plan.Name.ValueString()
-
-	caps, err := client.Capabilities(ctx, orgID)
-	if errors.Is(err, influxdb.ErrOrgNotFound) {
-		r.reportUnknownOrg(&resp.Diagnostics, orgID, err)
-		return
-	}
-	if err != nil {
-		r.data.addClientError(&resp.Diagnostics, "Unable To Reach The Scripts API", "The provider could not find out which InfluxDB scripts API the server speaks, so nothing was created.", err)
-		return
-	}
-	if !slices.Contains(caps.Languages, plan.Language.ValueString()) {
-		resp.Diagnostics.AddAttributeError(path.Root("language"), "Language Not Supported By This Server",
-			fmt.Sprintf("The server speaks the %s API, which accepts the languages %s; %q is not one of them. Nothing was created.", caps.API, strings.Join(caps.Languages, ", "), plan.Language.ValueString()))
-		return
-	}
-	if !r.checkOrg(ctx, client, orgID, &resp.Diagnostics) {
-		return
-	}
-
 	created, err := client.Create(ctx, influxdb.ScriptCreate{
 		Name:        name,
 		Description: plan.Description.ValueString(),
@@ -319,6 +292,31 @@ func (r *invocableScriptResource) removeMisplaced(ctx context.Context, client *i
 		detail += fmt.Sprintf("\n\nThe misplaced script %s was removed again.", created.ID)
 	}
 	diags.AddAttributeError(path.Root("org_id"), "Script Created In Another Organization", detail)
+}
+
+// whereToCreate is the organization a new script goes to, checked before
+// anything is written: the server's API generation accepts the language,
+// and the token can see the organization. ok is false when diags got an error.
+func (r *invocableScriptResource) whereToCreate(ctx context.Context, client *influxdb.Client, plan *invocableScriptResourceModel, diags *diag.Diagnostics) (string, bool) {
+	orgID, ok := r.data.orgFor(ctx, plan.OrgID, ", so the script was not created", diags)
+	if !ok {
+		return "", false
+	}
+	caps, err := client.Capabilities(ctx, orgID)
+	if errors.Is(err, influxdb.ErrOrgNotFound) {
+		r.reportUnknownOrg(diags, orgID, err)
+		return "", false
+	}
+	if err != nil {
+		r.data.addClientError(diags, "Unable To Reach The Scripts API", "The provider could not find out which InfluxDB scripts API the server speaks, so nothing was created.", err)
+		return "", false
+	}
+	if !slices.Contains(caps.Languages, plan.Language.ValueString()) {
+		diags.AddAttributeError(path.Root("language"), "Language Not Supported By This Server",
+			fmt.Sprintf("The server speaks the %s API, which accepts the languages %s; %q is not one of them. Nothing was created.", caps.API, strings.Join(caps.Languages, ", "), plan.Language.ValueString()))
+		return "", false
+	}
+	return orgID, r.checkOrg(ctx, client, orgID, diags)
 }
 
 // reportCreateError explains a failed create; for a taken name it finds the

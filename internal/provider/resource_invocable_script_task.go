@@ -254,15 +254,9 @@ func (r *scriptTaskResource) Create(ctx context.Context, req resource.CreateRequ
 	if client == nil {
 		return
 	}
-	orgID := plan.OrgID.ValueString()
-	if plan.OrgID.IsUnknown() || plan.OrgID.IsNull() {
-		id, err := r.data.defaultOrgID(ctx)
-		if err != nil {
-			r.data.addClientError(&resp.Diagnostics, "Unable To Resolve Organization",
-				fmt.Sprintf("The provider's org %q could not be turned into an organization ID, so the task was not created.", r.data.orgName), err)
-			return
-		}
-		orgID = id
+	orgID, ok := r.data.orgFor(ctx, plan.OrgID, ", so the task was not created", &resp.Diagnostics)
+	if !ok {
+		return
 	}
 	params, err := paramsToGo(ctx, plan.ScriptParameters)
 	if err != nil {
