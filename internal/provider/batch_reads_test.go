@@ -28,7 +28,7 @@ import (
 func (s *testServer) listed(t *testing.T, offset, limit int) []struct{ ID, Name string } {
 	t.Helper()
 	var out map[string][]struct{ ID, Name string }
-	path := fmt.Sprintf("/api/v2/scripts?limit=%d&offset=%d", limit, offset)
+	path := fmt.Sprintf("%s?limit=%d&offset=%d", scriptsCollection(), limit, offset)
 	if status := s.api(t, http.MethodGet, path, nil, &out); status != http.StatusOK || len(out) != 1 {
 		t.Fatalf("listing scripts: HTTP %d, %v", status, out)
 	}
@@ -122,9 +122,9 @@ func TestAccBatchReads_refreshCostsPages(t *testing.T) {
 				},
 				RefreshState: true,
 				Check: s.expectRequestsFunc(map[string]int{
-					"GET /api/v2/scripts":             2,
-					"GET /api/v2/scripts/{id}":        1,
-					"GET /api/v2/scripts/{id}/params": 0,
+					scriptsRoute("GET", ""):             2,
+					scriptsRoute("GET", "/{id}"):        1,
+					scriptsRoute("GET", "/{id}/params"): 0,
 				}),
 			},
 			{Config: s.providerBlock(s.pinnedAPI(), "batch_reads = false") + manyScripts(30)},
@@ -132,9 +132,9 @@ func TestAccBatchReads_refreshCostsPages(t *testing.T) {
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
 				Check: s.expectRequestsFunc(map[string]int{
-					"GET /api/v2/scripts":             0,
-					"GET /api/v2/scripts/{id}":        30,
-					"GET /api/v2/scripts/{id}/params": 0,
+					scriptsRoute("GET", ""):             0,
+					scriptsRoute("GET", "/{id}"):        30,
+					scriptsRoute("GET", "/{id}/params"): 0,
 				}),
 			},
 		},
@@ -151,7 +151,7 @@ func TestAccBatchReads_oneScript(t *testing.T) {
 			{
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
-				Check:        s.expectRequestsFunc(map[string]int{"GET /api/v2/scripts": 0, "GET /api/v2/scripts/{id}": 1}),
+				Check:        s.expectRequestsFunc(map[string]int{scriptsRoute("GET", ""): 0, scriptsRoute("GET", "/{id}"): 1}),
 			},
 		},
 	})
@@ -168,7 +168,7 @@ func TestAccBatchReads_offByEnvironment(t *testing.T) {
 			{
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
-				Check:        s.expectRequestsFunc(map[string]int{"GET /api/v2/scripts": 0, "GET /api/v2/scripts/{id}": 5}),
+				Check:        s.expectRequestsFunc(map[string]int{scriptsRoute("GET", ""): 0, scriptsRoute("GET", "/{id}"): 5}),
 			},
 		},
 	})
@@ -190,7 +190,7 @@ func TestAccBatchReads_outOfBandChanges(t *testing.T) {
 			{
 				PreConfig: func() {
 					deleted = s.idOf(t, "script-2")
-					if status := s.api(t, http.MethodDelete, "/api/v2/scripts/"+deleted, nil, nil); status != http.StatusNoContent {
+					if status := s.api(t, http.MethodDelete, scriptsCollection()+"/"+deleted, nil, nil); status != http.StatusNoContent {
 						t.Fatalf("out-of-band delete: HTTP %d", status)
 					}
 					rec.reset()
@@ -200,7 +200,7 @@ func TestAccBatchReads_outOfBandChanges(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					expectConfirmed(rec, func() string { return deleted }),
-					s.expectRequestsFunc(map[string]int{"GET /api/v2/scripts": 1}),
+					s.expectRequestsFunc(map[string]int{scriptsRoute("GET", ""): 1}),
 					func(st *terraform.State) error {
 						if _, ok := st.RootModule().Resources["influxdb_invocable_script.many.2"]; ok {
 							return fmt.Errorf("the deleted script is still in the state")
@@ -221,7 +221,7 @@ func TestAccBatchReads_outOfBandChanges(t *testing.T) {
 			{
 				PreConfig: func() {
 					id := s.idOf(t, "script-3")
-					if status := s.api(t, http.MethodPatch, "/api/v2/scripts/"+id, map[string]any{"description": "edited elsewhere"}, nil); status != http.StatusOK {
+					if status := s.api(t, http.MethodPatch, scriptsCollection()+"/"+id, map[string]any{"description": "edited elsewhere"}, nil); status != http.StatusOK {
 						t.Fatalf("out-of-band edit: HTTP %d", status)
 					}
 					rec.reset()
@@ -237,7 +237,7 @@ func TestAccBatchReads_outOfBandChanges(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("influxdb_invocable_script.many[3]", tfjsonpath.New("description"), knownvalue.StringExact("")),
 					// The plan's refresh: one GET, one page; then one PATCH.
-					s.expectRequests(map[string]int{"GET /api/v2/scripts": 1, "GET /api/v2/scripts/{id}": 1, "PATCH /api/v2/scripts/{id}": 1}),
+					s.expectRequests(map[string]int{scriptsRoute("GET", ""): 1, scriptsRoute("GET", "/{id}"): 1, scriptsRoute("PATCH", "/{id}"): 1}),
 				},
 			},
 		},
@@ -267,7 +267,7 @@ func TestAccBatchReads_betweenPages(t *testing.T) {
 				},
 				RefreshState: true,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					s.expectRequestsFunc(map[string]int{"GET /api/v2/scripts": 2, "GET /api/v2/scripts/{id}": 1}),
+					s.expectRequestsFunc(map[string]int{scriptsRoute("GET", ""): 2, scriptsRoute("GET", "/{id}"): 1}),
 					// 30 + 480 + the one made between the pages.
 					func(*terraform.State) error { return s.expectScriptCount(s.OrgID, 511)() },
 				),
@@ -287,7 +287,7 @@ func TestAccBatchReads_betweenPages(t *testing.T) {
 				},
 				RefreshState: true,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					s.expectRequestsFunc(map[string]int{"GET /api/v2/scripts": 2}),
+					s.expectRequestsFunc(map[string]int{scriptsRoute("GET", ""): 2}),
 					expectConfirmed(rec, func() string { return skipped }),
 					func(*terraform.State) error { return s.expectScriptCount(s.OrgID, 510)() },
 				),
@@ -322,9 +322,9 @@ data "influxdb_invocable_script" "by_id" {
 				RefreshState: true,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					s.expectRequestsFunc(map[string]int{
-						"GET /api/v2/scripts":             1,
-						"GET /api/v2/scripts/{id}":        1,
-						"GET /api/v2/scripts/{id}/params": 2 * paramsRequests(),
+						scriptsRoute("GET", ""):             1,
+						scriptsRoute("GET", "/{id}"):        1,
+						scriptsRoute("GET", "/{id}/params"): 2 * paramsRequests(),
 					}),
 					resource.TestCheckResourceAttr("data.influxdb_invocable_scripts.all", "scripts.#", "5"),
 					resource.TestCheckResourceAttrPair("data.influxdb_invocable_script.by_name", "id", "influxdb_invocable_script.many.1", "id"),
@@ -357,9 +357,9 @@ func TestAccBatchReads_organizationByName(t *testing.T) {
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
 				Check: s.expectRequestsFunc(map[string]int{
-					"GET /api/v2/orgs":         0,
-					"GET /api/v2/scripts":      1,
-					"GET /api/v2/scripts/{id}": 1,
+					"GET /api/v2/orgs":           0,
+					scriptsRoute("GET", ""):      1,
+					scriptsRoute("GET", "/{id}"): 1,
 				}),
 			},
 		},
@@ -394,9 +394,9 @@ func TestAccBatchDeletes_destroyMany(t *testing.T) {
 			// The plan's refresh: one GET and one page. The deletions: 30
 			// DELETEs and three pages.
 			return s.expectRequests(map[string]int{
-				"DELETE /api/v2/scripts/{id}": 30,
-				"GET /api/v2/scripts/{id}":    1,
-				"GET /api/v2/scripts":         1 + 3,
+				scriptsRoute("DELETE", "/{id}"): 30,
+				scriptsRoute("GET", "/{id}"):    1,
+				scriptsRoute("GET", ""):         1 + 3,
 			})()
 		},
 	})
@@ -441,7 +441,7 @@ resource "influxdb_invocable_script" "many" {
 					s.expectNoDuplicates(),
 					serverCheck(func() error {
 						// Every old script was still there after its DELETE.
-						if n := s.requests("GET /api/v2/scripts/{id}"); n < 5+1 {
+						if n := s.requests(scriptsRoute("GET", "/{id}")); n < 5+1 {
 							return fmt.Errorf("only %d reads of single scripts: the deletions were not queued, and the test proves nothing (%v)", n, s.Stats())
 						}
 						return nil

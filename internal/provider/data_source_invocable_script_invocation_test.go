@@ -124,9 +124,9 @@ func TestAccInvocableScriptInvocationDataSource_typedParams(t *testing.T) {
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
 				Check: s.expectRequestsFunc(map[string]int{
-					"POST /api/v2/scripts/{id}/invoke": 1,
-					"GET /api/v2/scripts/{id}/params":  0,
-					"GET /api/v2/scripts/{id}":         0,
+					scriptsRoute("POST", "/{id}/invoke"): 1,
+					scriptsRoute("GET", "/{id}/params"):  0,
+					scriptsRoute("GET", "/{id}"):         0,
 				}),
 			},
 		},

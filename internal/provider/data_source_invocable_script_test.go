@@ -70,9 +70,9 @@ data "influxdb_invocable_script" "by_name" {
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
 				Check: s.expectRequestsFunc(map[string]int{
-					"GET /api/v2/scripts":             1,
-					"GET /api/v2/scripts/{id}":        0,
-					"GET /api/v2/scripts/{id}/params": paramsRequests(),
+					scriptsRoute("GET", ""):             1,
+					scriptsRoute("GET", "/{id}"):        0,
+					scriptsRoute("GET", "/{id}/params"): paramsRequests(),
 				}),
 			},
 			{
@@ -83,9 +83,9 @@ data "influxdb_invocable_script" "by_name" {
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
 				Check: s.expectRequestsFunc(map[string]int{
-					"GET /api/v2/scripts":             0,
-					"GET /api/v2/scripts/{id}":        1,
-					"GET /api/v2/scripts/{id}/params": paramsRequests(),
+					scriptsRoute("GET", ""):             0,
+					scriptsRoute("GET", "/{id}"):        1,
+					scriptsRoute("GET", "/{id}/params"): paramsRequests(),
 				}),
 			},
 		},

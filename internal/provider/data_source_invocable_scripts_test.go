@@ -23,9 +23,9 @@ func (s *testServer) createMany(t *testing.T, n int) {
 		var out struct {
 			ID string `json:"id"`
 		}
-		status := s.api(t, http.MethodPost, "/api/v2/scripts", map[string]any{
+		status := s.api(t, http.MethodPost, scriptsCollection(), s.scriptCreateBody(map[string]any{
 			"name": fmt.Sprintf("script-%04d", i), "description": "", "script": "from(bucket: params.bucket) |> range(start: -1h)", "language": "flux",
-		}, &out)
+		}), &out)
 		if status != http.StatusCreated {
 			t.Fatalf("creating script %d: HTTP %d", i, status)
 		}
@@ -82,7 +82,7 @@ func TestAccInvocableScriptsDataSource_allPages(t *testing.T) {
 				// no detection request is made.
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
-				Check:        s.expectRequestsFunc(map[string]int{"GET /api/v2/scripts": 3}),
+				Check:        s.expectRequestsFunc(map[string]int{scriptsRoute("GET", ""): 3}),
 			},
 			{
 				// limit and offset pick a window that spans two pages.
@@ -102,7 +102,7 @@ data "influxdb_invocable_scripts" "window" {
 				// Two pages: 500, then the 100 still wanted.
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
-				Check:        s.expectRequestsFunc(map[string]int{"GET /api/v2/scripts": 2}),
+				Check:        s.expectRequestsFunc(map[string]int{scriptsRoute("GET", ""): 2}),
 			},
 		},
 	})
@@ -160,7 +160,7 @@ data "influxdb_invocable_scripts" "explicit_org" {
 				// Small reads cost one request each.
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
-				Check:        s.expectRequestsFunc(map[string]int{"GET /api/v2/scripts": 6}),
+				Check:        s.expectRequestsFunc(map[string]int{scriptsRoute("GET", ""): 6}),
 			},
 		},
 	})

@@ -155,7 +155,7 @@ ephemeral "influxdb_invocable_script_invocation" "q" {
 					// The result itself is nowhere in the state.
 					stateNotContains(marker),
 					serverCheck(func() error {
-						if n := s.requests("POST /api/v2/scripts/{id}/invoke"); n < 1 {
+						if n := s.requests(scriptsRoute("POST", "/{id}/invoke")); n < 1 {
 							return fmt.Errorf("the script was never invoked (%v)", s.Stats())
 						}
 						return nil

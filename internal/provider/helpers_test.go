@@ -17,17 +17,10 @@ import (
 
 // api sends one request to the emulator as an out-of-band client would
 // (another tool, a colleague in the UI) and decodes a JSON answer into out.
+// path is sent as given: build script paths with scriptsCollection, and
+// create bodies with scriptCreateBody.
 func (s *testServer) api(t *testing.T, method, path string, body any, out any) int {
 	t.Helper()
-	if functionsOnly() {
-		path = strings.Replace(path, "/api/v2/scripts", "/api/v2/functions", 1)
-		if m, ok := body.(map[string]any); ok && method == http.MethodPost {
-			m["orgID"] = s.OrgID
-			if _, ok := m["description"]; !ok {
-				m["description"] = ""
-			}
-		}
-	}
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -58,15 +51,43 @@ func (s *testServer) api(t *testing.T, method, path string, body any, out any) i
 	return resp.StatusCode
 }
 
+// scriptsCollection is the scripts collection of the generation under
+// test: /api/v2/functions in the functions-only run, else /api/v2/scripts.
+func scriptsCollection() string {
+	if functionsOnly() {
+		return "/api/v2/functions"
+	}
+	return "/api/v2/scripts"
+}
+
+// scriptsRoute is the emulator's statistics key of a scripts route in the
+// generation under test; rest follows the collection ("", "/{id}",
+// "/{id}/params", "/{id}/invoke").
+func scriptsRoute(method, rest string) string {
+	return method + " " + scriptsCollection() + rest
+}
+
+// scriptCreateBody completes a create body for the generation under test:
+// the functions generation requires orgID and description in the body.
+func (s *testServer) scriptCreateBody(body map[string]any) map[string]any {
+	if functionsOnly() {
+		body["orgID"] = s.OrgID
+		if _, ok := body["description"]; !ok {
+			body["description"] = ""
+		}
+	}
+	return body
+}
+
 // createOutOfBand makes a script directly on the server and returns its id.
 func (s *testServer) createOutOfBand(t *testing.T, name, script string) string {
 	t.Helper()
 	var out struct {
 		ID string `json:"id"`
 	}
-	status := s.api(t, http.MethodPost, "/api/v2/scripts", map[string]any{
+	status := s.api(t, http.MethodPost, scriptsCollection(), s.scriptCreateBody(map[string]any{
 		"name": name, "description": "made outside Terraform", "script": script, "language": "flux",
-	}, &out)
+	}), &out)
 	if status != http.StatusCreated || out.ID == "" {
 		t.Fatalf("out-of-band create of %q: HTTP %d, id %q", name, status, out.ID)
 	}
@@ -81,7 +102,7 @@ func (s *testServer) deleteOnCloud(t *testing.T, id string) {
 	if !s.onCloud() || id == "" {
 		return // the emulator is thrown away with its scripts
 	}
-	t.Cleanup(func() { s.api(t, http.MethodDelete, "/api/v2/scripts/"+id, nil, nil) })
+	t.Cleanup(func() { s.api(t, http.MethodDelete, scriptsCollection()+"/"+id, nil, nil) })
 }
 
 // frontURL starts a fake server in front of the emulator for the test and

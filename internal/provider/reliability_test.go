@@ -63,7 +63,7 @@ func TestAccReliability_rateLimitsAndOutages(t *testing.T) {
 					s.expectScriptCount(s.OrgID, 50),
 					s.expectNoDuplicates(),
 					serverCheck(func() error {
-						if s.requests("POST /api/v2/scripts") <= 50 {
+						if s.requests(scriptsRoute("POST", "")) <= 50 {
 							return fmt.Errorf("no create was refused by an injected fault (%v); the test proves nothing", s.Stats())
 						}
 						return nil
@@ -104,7 +104,7 @@ func TestAccReliability_outagesWithoutRetryAfter(t *testing.T) {
 					s.expectNoDuplicates(),
 					serverCheck(func() error {
 						// With the generation pinned, every list is a lookup by name.
-						if s.requests("GET /api/v2/scripts") == 0 {
+						if s.requests(scriptsRoute("GET", "")) == 0 {
 							return fmt.Errorf("no create was followed by a lookup (%v); the test proves nothing", s.Stats())
 						}
 						return nil
@@ -135,7 +135,7 @@ func TestAccReliability_createThenDrop(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					s.expectScriptCount(s.OrgID, 1),
 					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("name"), knownvalue.StringExact("dropped")),
-					s.expectRequests(map[string]int{"POST /api/v2/scripts": 1}),
+					s.expectRequests(map[string]int{scriptsRoute("POST", ""): 1}),
 				},
 			},
 		},
@@ -179,7 +179,7 @@ resource "influxdb_invocable_script" "last_point" {
 				PreConfig: func() {
 					// The failed apply did reach the create (the emulator drops
 					// a request whose client gave up, so nothing was stored).
-					if n := s.requests("POST /api/v2/scripts"); n < 1 {
+					if n := s.requests(scriptsRoute("POST", "")); n < 1 {
 						t.Errorf("the timed-out apply sent no create, so the test proves nothing (%v)", s.Stats())
 					}
 					s.SetFaults(emulator.Faults{})

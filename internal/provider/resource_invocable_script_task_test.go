@@ -104,10 +104,10 @@ func TestAccInvocableScriptTask_lifecycle(t *testing.T) {
 					scriptOfTask,
 					sameID.AddStateValue(taskAddr, tfjsonpath.New("id")),
 					s.expectRequests(map[string]int{
-						"POST /api/v2/tasks":              1,
-						"GET /api/v2/scripts/{id}/params": 2,
-						"PATCH /api/v2/tasks/{id}":        0,
-						"GET /api/v2/tasks/{id}":          0,
+						"POST /api/v2/tasks":                1,
+						scriptsRoute("GET", "/{id}/params"): 2,
+						"PATCH /api/v2/tasks/{id}":          0,
+						"GET /api/v2/tasks/{id}":            0,
 					}),
 					s.expectTaskCount(1),
 					s.expectTaskWire(taskAddr, `{"bucket":"telegraf","n":5}`),
@@ -118,8 +118,8 @@ func TestAccInvocableScriptTask_lifecycle(t *testing.T) {
 				PreConfig:    s.ResetStats,
 				RefreshState: true,
 				Check: s.expectRequestsFunc(map[string]int{
-					"GET /api/v2/tasks/{id}":          1,
-					"GET /api/v2/scripts/{id}/params": 0,
+					"GET /api/v2/tasks/{id}":            1,
+					scriptsRoute("GET", "/{id}/params"): 0,
 				}),
 			},
 			{
@@ -150,10 +150,10 @@ func TestAccInvocableScriptTask_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("status"), knownvalue.StringExact("inactive")),
 					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("name"), knownvalue.StringExact("hourly-renamed")),
 					s.expectRequests(map[string]int{
-						"PATCH /api/v2/tasks/{id}":        1,
-						"POST /api/v2/tasks":              0,
-						"DELETE /api/v2/tasks/{id}":       0,
-						"GET /api/v2/scripts/{id}/params": 0,
+						"PATCH /api/v2/tasks/{id}":          1,
+						"POST /api/v2/tasks":                0,
+						"DELETE /api/v2/tasks/{id}":         0,
+						scriptsRoute("GET", "/{id}/params"): 0,
 					}),
 				},
 			},
@@ -170,9 +170,9 @@ func TestAccInvocableScriptTask_lifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameID.AddStateValue(taskAddr, tfjsonpath.New("id")),
 					s.expectRequests(map[string]int{
-						"PATCH /api/v2/tasks/{id}":        1,
-						"POST /api/v2/tasks":              0,
-						"GET /api/v2/scripts/{id}/params": 2,
+						"PATCH /api/v2/tasks/{id}":          1,
+						"POST /api/v2/tasks":                0,
+						scriptsRoute("GET", "/{id}/params"): 2,
 					}),
 					s.expectTaskWire(taskAddr, `{"bucket":"metrics","n":50}`),
 				},
@@ -220,9 +220,9 @@ func TestAccInvocableScriptTask_lifecycle(t *testing.T) {
 		t.Error(err)
 	}
 	if err := s.expectRequests(map[string]int{
-		"DELETE /api/v2/tasks/{id}":   1,
-		"GET /api/v2/tasks":           1,
-		"DELETE /api/v2/scripts/{id}": 2,
+		"DELETE /api/v2/tasks/{id}":     1,
+		"GET /api/v2/tasks":             1,
+		scriptsRoute("DELETE", "/{id}"): 2,
 	})(); err != nil {
 		t.Error(err)
 	}
@@ -630,7 +630,7 @@ func TestAccInvocableScriptTask_runs(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if status := s.api(t, http.MethodPatch, "/api/v2/scripts/"+scriptID, map[string]any{"script": downsampleFlux + "  |> filter(fn: (r) => r.host == params.host)\n"}, nil); status != http.StatusOK {
+					if status := s.api(t, http.MethodPatch, scriptsCollection()+"/"+scriptID, map[string]any{"script": downsampleFlux + "  |> filter(fn: (r) => r.host == params.host)\n"}, nil); status != http.StatusOK {
 						t.Fatalf("out-of-band script PATCH: HTTP %d", status)
 					}
 					run()

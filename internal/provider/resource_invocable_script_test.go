@@ -86,11 +86,11 @@ func TestAccInvocableScript_lifecycle(t *testing.T) {
 					sameCreated.AddStateValue(scriptAddr, tfjsonpath.New("created_at")),
 					// Create is one POST, plus one /params read.
 					s.expectRequests(map[string]int{
-						"POST /api/v2/scripts":             1,
-						"GET /api/v2/scripts/{id}/params":  paramsOnCreate,
-						"PATCH /api/v2/scripts/{id}":       0,
-						"DELETE /api/v2/scripts/{id}":      0,
-						"POST /api/v2/scripts/{id}/invoke": 0,
+						scriptsRoute("POST", ""):             1,
+						scriptsRoute("GET", "/{id}/params"):  paramsOnCreate,
+						scriptsRoute("PATCH", "/{id}"):       0,
+						scriptsRoute("DELETE", "/{id}"):      0,
+						scriptsRoute("POST", "/{id}/invoke"): 0,
 					}),
 					s.expectScriptCount(s.OrgID, 1),
 				},
@@ -102,8 +102,8 @@ func TestAccInvocableScript_lifecycle(t *testing.T) {
 				RefreshState: true,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					s.expectRequestsFunc(map[string]int{
-						"GET /api/v2/scripts/{id}":        1,
-						"GET /api/v2/scripts/{id}/params": 0,
+						scriptsRoute("GET", "/{id}"):        1,
+						scriptsRoute("GET", "/{id}/params"): 0,
 					}),
 					s.expectDetectionAtMostOnce(),
 				),
@@ -131,9 +131,9 @@ func TestAccInvocableScript_lifecycle(t *testing.T) {
 					sameCreated.AddStateValue(scriptAddr, tfjsonpath.New("created_at")),
 					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("description"), knownvalue.StringExact("Newest point of a bucket")),
 					s.expectRequests(map[string]int{
-						"PATCH /api/v2/scripts/{id}":      1,
-						"GET /api/v2/scripts/{id}/params": 0,
-						"POST /api/v2/scripts":            0,
+						scriptsRoute("PATCH", "/{id}"):      1,
+						scriptsRoute("GET", "/{id}/params"): 0,
+						scriptsRoute("POST", ""):            0,
 					}),
 				},
 			},
@@ -151,9 +151,9 @@ func TestAccInvocableScript_lifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameID.AddStateValue(scriptAddr, tfjsonpath.New("id")),
 					s.expectRequests(map[string]int{
-						"PATCH /api/v2/scripts/{id}":      1,
-						"GET /api/v2/scripts/{id}/params": paramsOnCreate,
-						"POST /api/v2/scripts":            0,
+						scriptsRoute("PATCH", "/{id}"):      1,
+						scriptsRoute("GET", "/{id}/params"): paramsOnCreate,
+						scriptsRoute("POST", ""):            0,
 					}),
 					s.expectScriptCount(s.OrgID, 1),
 				},
@@ -181,8 +181,8 @@ func TestAccInvocableScript_lifecycle(t *testing.T) {
 		t.Errorf("%d scripts left after destroy", n)
 	}
 	if err := s.expectRequests(map[string]int{
-		"DELETE /api/v2/scripts/{id}": 1,
-		"GET /api/v2/scripts/{id}":    2,
+		scriptsRoute("DELETE", "/{id}"): 1,
+		scriptsRoute("GET", "/{id}"):    2,
 	})(); err != nil {
 		t.Error(err)
 	}
@@ -312,7 +312,7 @@ func TestAccInvocableScript_drift(t *testing.T) {
 			{
 				// Edited outside Terraform: the plan puts it back in place.
 				PreConfig: func() {
-					if status := s.api(t, http.MethodPatch, "/api/v2/scripts/"+firstID, map[string]any{"description": "edited in the UI", "script": "from(bucket: params.other) |> range(start: -1m)"}, nil); status != http.StatusOK {
+					if status := s.api(t, http.MethodPatch, scriptsCollection()+"/"+firstID, map[string]any{"description": "edited in the UI", "script": "from(bucket: params.other) |> range(start: -1m)"}, nil); status != http.StatusOK {
 						t.Fatalf("out-of-band PATCH: HTTP %d", status)
 					}
 				},
@@ -331,7 +331,7 @@ func TestAccInvocableScript_drift(t *testing.T) {
 			{
 				// Deleted outside Terraform: the plan creates it again.
 				PreConfig: func() {
-					if status := s.api(t, http.MethodDelete, "/api/v2/scripts/"+firstID, nil, nil); status != http.StatusNoContent {
+					if status := s.api(t, http.MethodDelete, scriptsCollection()+"/"+firstID, nil, nil); status != http.StatusNoContent {
 						t.Fatalf("out-of-band DELETE: HTTP %d", status)
 					}
 				},
@@ -677,7 +677,7 @@ func TestAccInvocableScript_createWithoutParams(t *testing.T) {
 				Config:    s.providerBlock(noOrg) + scripts(1),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("influxdb_invocable_script.p0", tfjsonpath.New("params"), emptyParams),
-					s.expectRequests(map[string]int{"POST /api/v2/scripts": 1, "GET /api/v2/scripts/{id}/params": 0}),
+					s.expectRequests(map[string]int{scriptsRoute("POST", ""): 1, scriptsRoute("GET", "/{id}/params"): 0}),
 					total(detection + 1),
 				},
 			},
@@ -687,7 +687,7 @@ func TestAccInvocableScript_createWithoutParams(t *testing.T) {
 				Config:    s.providerBlock() + scripts(4),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("influxdb_invocable_script.p3", tfjsonpath.New("params"), emptyParams),
-					s.expectRequests(map[string]int{"POST /api/v2/scripts": 3, "GET /api/v2/scripts/{id}/params": 0}),
+					s.expectRequests(map[string]int{scriptsRoute("POST", ""): 3, scriptsRoute("GET", "/{id}/params"): 0}),
 					orgChecks(s, 1),
 				},
 			},
@@ -784,7 +784,7 @@ resource "influxdb_invocable_script" "last_point" {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(scriptAddr, tfjsonpath.New("description"), knownvalue.StringExact("")),
-					s.expectRequests(map[string]int{"PATCH /api/v2/scripts/{id}": 1, "POST /api/v2/scripts": 0}),
+					s.expectRequests(map[string]int{scriptsRoute("PATCH", "/{id}"): 1, scriptsRoute("POST", ""): 0}),
 				},
 			},
 			{
