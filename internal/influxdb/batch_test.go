@@ -446,12 +446,21 @@ func deleteAll(c *Client, orgID string, ids []string) error {
 // holdDeletes makes the fake answer no DELETE before n have arrived, as
 // when Terraform sends ten at once to a distant server.
 func holdDeletes(fs *fakeServer, n int, next func(http.ResponseWriter, *http.Request) bool) {
-	var arrived sync.WaitGroup
-	arrived.Add(n)
+	var mu sync.Mutex
+	count, all := 0, make(chan struct{})
 	fs.before = func(w http.ResponseWriter, r *http.Request, _ int) bool {
 		if r.Method == http.MethodDelete {
-			arrived.Done()
-			arrived.Wait()
+			mu.Lock()
+			if count++; count == n {
+				close(all)
+			}
+			mu.Unlock()
+			// Bounded, so a test that fails before n arrive ends instead of
+			// holding its server open until the test binary times out.
+			select {
+			case <-all:
+			case <-time.After(30 * time.Second):
+			}
 		}
 		return next != nil && next(w, r)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -322,18 +323,26 @@ func (fs *fakeServer) item(w http.ResponseWriter, r *http.Request, id, sub strin
 	}
 	switch {
 	case sub == "" && r.Method == http.MethodDelete:
-		if idx >= 0 {
-			fs.mu.Lock()
-			fs.scripts = append(fs.scripts[:idx], fs.scripts[idx+1:]...)
-			fs.mu.Unlock()
-		}
+		// Found again under the lock: concurrent deletions move the others'
+		// positions, so the index seen above may be stale.
+		fs.mu.Lock()
+		fs.scripts = slices.DeleteFunc(fs.scripts, func(s Script) bool { return s.ID == id })
+		fs.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent) // even for unknown ids, as documented
 	case idx < 0:
 		notFound()
 	case sub == "" && r.Method == http.MethodGet:
 		fs.mu.Lock()
-		s := fs.scripts[idx]
+		i := fs.indexOf(id)
+		var s Script
+		if i >= 0 {
+			s = fs.scripts[i]
+		}
 		fs.mu.Unlock()
+		if i < 0 {
+			notFound()
+			return
+		}
 		writeJSON(w, http.StatusOK, s)
 	case sub == "" && r.Method == http.MethodPatch:
 		var in map[string]*string
@@ -342,7 +351,13 @@ func (fs *fakeServer) item(w http.ResponseWriter, r *http.Request, id, sub strin
 			return
 		}
 		fs.mu.Lock()
-		s := &fs.scripts[idx]
+		i := fs.indexOf(id)
+		if i < 0 {
+			fs.mu.Unlock()
+			notFound()
+			return
+		}
+		s := &fs.scripts[i]
 		if v := in["description"]; v != nil {
 			s.Description = *v
 		}
@@ -364,6 +379,12 @@ func (fs *fakeServer) item(w http.ResponseWriter, r *http.Request, id, sub strin
 	default:
 		writeAPIError(w, http.StatusMethodNotAllowed, "method not allowed", "method not allowed")
 	}
+}
+
+// indexOf is the position of the script id, -1 when there is none. Call
+// with fs.mu held: concurrent deletions move positions.
+func (fs *fakeServer) indexOf(id string) int {
+	return slices.IndexFunc(fs.scripts, func(s Script) bool { return s.ID == id })
 }
 
 // closedPortURL returns an http URL on 127.0.0.1 where nothing listens.
